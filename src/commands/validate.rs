@@ -1,0 +1,6 @@
+use crate::cli::*;
+use crate::exit::{CommandResult, Failure};
+
+pub fn run(_global: &GlobalArgs, _manifest: &ManifestArgs, _format: OutputFormat) -> CommandResult {
+    Err(Failure::internal(miette::miette!("`slflow validate` is not implemented yet")))
+}
