@@ -18,7 +18,10 @@ fn at(minutes: i64, seconds: i64) -> DateTime<Utc> {
 }
 
 fn job(id: u64) -> Option<JobRef> {
-    Some(JobRef { id, uuid: Uuid::from_u128(u128::from(id)) })
+    Some(JobRef {
+        id,
+        uuid: Uuid::from_u128(u128::from(id)),
+    })
 }
 
 fn step(kind: &str, needs: &[&str], status: StepStatus) -> StepRecord {
@@ -28,7 +31,12 @@ fn step(kind: &str, needs: &[&str], status: StepStatus) -> StepRecord {
     record
 }
 
-fn check(metric: &str, op: CheckOp, threshold: serde_json::Value, actual: Option<f64>) -> CheckResult {
+fn check(
+    metric: &str,
+    op: CheckOp,
+    threshold: serde_json::Value,
+    actual: Option<f64>,
+) -> CheckResult {
     let passed = match (op, actual, threshold.as_f64()) {
         (CheckOp::Gt, Some(a), Some(t)) => a > t,
         (CheckOp::Ge, Some(a), Some(t)) => a >= t,
@@ -47,23 +55,61 @@ fn check(metric: &str, op: CheckOp, threshold: serde_json::Value, actual: Option
 /// A SAT run: two imports, an analysis, metrics with one failing and one missing check, a
 /// failed cleanup, a skipped download and a pending step.
 fn sat_state() -> RunState {
-    let manifest = ManifestRef { name: "sat-lambda".into(), path: PathBuf::from("sat-lambda.toml") };
-    let mut state = RunState::new(manifest, Some("https://admin:s3cret@smrtlink.example:8243"), at(0, 0));
+    let manifest = ManifestRef {
+        name: "sat-lambda".into(),
+        path: PathBuf::from("sat-lambda.toml"),
+    };
+    let mut state = RunState::new(
+        manifest,
+        Some("https://admin:s3cret@smrtlink.example:8243"),
+        at(0, 0),
+    );
     state.lineage = Uuid::from_u128(0x5af0_0000_0000_4000_8000_0000_0000_0001);
     state.serial = 12;
     state.updated_at = at(45, 0);
 
-    let mut reference = step("import-dataset", &[], StepStatus::Succeeded { job: job(11), finished_at: at(0, 31) });
+    let mut reference = step(
+        "import-dataset",
+        &[],
+        StepStatus::Succeeded {
+            job: job(11),
+            finished_at: at(0, 31),
+        },
+    );
     reference.attempts = 1;
-    reference.times = StepTimes { queued_at: Some(at(0, 1)), started_at: Some(at(0, 2)), finished_at: Some(at(0, 31)), ..StepTimes::default() };
+    reference.times = StepTimes {
+        queued_at: Some(at(0, 1)),
+        started_at: Some(at(0, 2)),
+        finished_at: Some(at(0, 31)),
+        ..StepTimes::default()
+    };
     state.steps.insert("reference".into(), reference);
 
-    let mut subreads = step("import-dataset", &[], StepStatus::Succeeded { job: None, finished_at: at(0, 3) });
+    let mut subreads = step(
+        "import-dataset",
+        &[],
+        StepStatus::Succeeded {
+            job: None,
+            finished_at: at(0, 3),
+        },
+    );
     subreads.attempts = 1;
-    subreads.times = StepTimes { queued_at: Some(at(0, 1)), started_at: Some(at(0, 2)), finished_at: Some(at(0, 3)), ..StepTimes::default() };
+    subreads.times = StepTimes {
+        queued_at: Some(at(0, 1)),
+        started_at: Some(at(0, 2)),
+        finished_at: Some(at(0, 3)),
+        ..StepTimes::default()
+    };
     state.steps.insert("subreads".into(), subreads);
 
-    let mut sat = step("analysis", &["reference", "subreads"], StepStatus::Succeeded { job: job(14), finished_at: at(41, 34) });
+    let mut sat = step(
+        "analysis",
+        &["reference", "subreads"],
+        StepStatus::Succeeded {
+            job: job(14),
+            finished_at: at(41, 34),
+        },
+    );
     sat.attempts = 2;
     sat.last_error = Some("polling job 14: connection reset by peer".into());
     sat.outputs = json!({"id": 14, "uuid": Uuid::from_u128(14), "state": "SUCCESSFUL", "path": "/data/jobs/0000/0000000014"});
@@ -77,28 +123,80 @@ fn sat_state() -> RunState {
     };
     state.steps.insert("sat".into(), sat);
 
-    let mut metrics = step("report-metrics", &["sat"], StepStatus::Succeeded { job: None, finished_at: at(41, 40) });
+    let mut metrics = step(
+        "report-metrics",
+        &["sat"],
+        StepStatus::Succeeded {
+            job: None,
+            finished_at: at(41, 40),
+        },
+    );
     metrics.attempts = 1;
-    metrics.times = StepTimes { queued_at: Some(at(41, 34)), started_at: Some(at(41, 35)), finished_at: Some(at(41, 40)), ..StepTimes::default() };
-    metrics.metrics.insert("mapping_stats.mapped_reads_n".into(), json!(21_345));
-    metrics.metrics.insert("mapping_stats.blast_identity".into(), json!(0.78));
-    metrics.metrics.insert("mapping_stats.sample_name".into(), json!("lambda, \"NEB\" <control>"));
-    metrics.checks.push(check("mapped_reads_n", CheckOp::Gt, json!(0), Some(21_345.0)));
-    metrics.checks.push(check("mapping_stats.blast_identity", CheckOp::Ge, json!(0.8), Some(0.78)));
-    metrics.checks.push(check("concordance", CheckOp::Ge, json!(0.9), None));
+    metrics.times = StepTimes {
+        queued_at: Some(at(41, 34)),
+        started_at: Some(at(41, 35)),
+        finished_at: Some(at(41, 40)),
+        ..StepTimes::default()
+    };
+    metrics
+        .metrics
+        .insert("mapping_stats.mapped_reads_n".into(), json!(21_345));
+    metrics
+        .metrics
+        .insert("mapping_stats.blast_identity".into(), json!(0.78));
+    metrics.metrics.insert(
+        "mapping_stats.sample_name".into(),
+        json!("lambda, \"NEB\" <control>"),
+    );
+    metrics.checks.push(check(
+        "mapped_reads_n",
+        CheckOp::Gt,
+        json!(0),
+        Some(21_345.0),
+    ));
+    metrics.checks.push(check(
+        "mapping_stats.blast_identity",
+        CheckOp::Ge,
+        json!(0.8),
+        Some(0.78),
+    ));
+    metrics
+        .checks
+        .push(check("concordance", CheckOp::Ge, json!(0.9), None));
     state.steps.insert("metrics".into(), metrics);
 
-    let mut cleanup = step("delete-job", &[], StepStatus::Failed {
-        error: "job 9 FAILED: <script>alert(1)</script> & \"quotes\"".into(),
-        job: job(9),
-        finished_at: at(0, 20),
-    });
+    let mut cleanup = step(
+        "delete-job",
+        &[],
+        StepStatus::Failed {
+            error: "job 9 FAILED: <script>alert(1)</script> & \"quotes\"".into(),
+            job: job(9),
+            finished_at: at(0, 20),
+        },
+    );
     cleanup.attempts = 1;
-    cleanup.times = StepTimes { queued_at: Some(at(0, 1)), started_at: Some(at(0, 2)), finished_at: Some(at(0, 20)), ..StepTimes::default() };
+    cleanup.times = StepTimes {
+        queued_at: Some(at(0, 1)),
+        started_at: Some(at(0, 2)),
+        finished_at: Some(at(0, 20)),
+        ..StepTimes::default()
+    };
     state.steps.insert("cleanup".into(), cleanup);
 
-    state.steps.insert("download[mapped]".into(), step("download", &["sat", "cleanup"], StepStatus::Skipped { reason: "step `cleanup` failed".into() }));
-    state.steps.insert("archive".into(), step("download", &["download[mapped]"], StepStatus::Pending));
+    state.steps.insert(
+        "download[mapped]".into(),
+        step(
+            "download",
+            &["sat", "cleanup"],
+            StepStatus::Skipped {
+                reason: "step `cleanup` failed".into(),
+            },
+        ),
+    );
+    state.steps.insert(
+        "archive".into(),
+        step("download", &["download[mapped]"], StepStatus::Pending),
+    );
     state
 }
 
@@ -138,7 +236,10 @@ fn junit_parses_as_xml_with_counts() {
     }
     // Seven steps and three checks.
     assert_eq!(testcases, 10);
-    assert!(xml.contains("tests=\"10\" failures=\"2\" errors=\"1\" skipped=\"2\""), "{xml}");
+    assert!(
+        xml.contains("tests=\"10\" failures=\"2\" errors=\"1\" skipped=\"2\""),
+        "{xml}"
+    );
 }
 
 #[test]
@@ -155,8 +256,24 @@ fn json_report_shape() {
     assert_eq!(value["server_url"], "https://smrtlink.example:8243");
     assert_eq!(value["totals"]["steps"], 7);
     assert_eq!(value["totals"]["checks_failed"], 2);
-    let ids: Vec<&str> = value["steps"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["cleanup", "reference", "subreads", "sat", "download[mapped]", "metrics", "archive"]);
+    let ids: Vec<&str> = value["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "cleanup",
+            "reference",
+            "subreads",
+            "sat",
+            "download[mapped]",
+            "metrics",
+            "archive"
+        ]
+    );
     let sat = &value["steps"][3];
     assert_eq!(sat["job"]["id"], 14);
     assert_eq!(sat["duration_seconds"], 2462.0);
@@ -210,7 +327,11 @@ fn write_reports_writes_each_file() {
 
     assert_eq!(written.len(), 4);
     for path in written {
-        assert!(std::fs::metadata(&path).unwrap().len() > 100, "{} is too small", path.display());
+        assert!(
+            std::fs::metadata(&path).unwrap().len() > 100,
+            "{} is too small",
+            path.display()
+        );
     }
 }
 
@@ -218,9 +339,15 @@ fn write_reports_writes_each_file() {
 fn write_reports_names_unwritable_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing-dir").join("r.xml");
-    let files = ReportFiles { junit: Some(path.clone()), ..ReportFiles::default() };
+    let files = ReportFiles {
+        junit: Some(path.clone()),
+        ..ReportFiles::default()
+    };
 
     let err = report::write_reports(&sat_state(), &files).unwrap_err();
 
-    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
 }

@@ -14,14 +14,21 @@ use uuid::Uuid;
 
 fn sample_state() -> RunState {
     let t0 = Utc.with_ymd_and_hms(2024, 5, 2, 9, 0, 0).unwrap();
-    let manifest = ManifestRef { name: "sat-lambda".into(), path: PathBuf::from("sat.toml") };
+    let manifest = ManifestRef {
+        name: "sat-lambda".into(),
+        path: PathBuf::from("sat.toml"),
+    };
     let mut state = RunState::new(manifest, Some("http://localhost:9091"), t0);
     let mut sat = StepRecord::new("analysis", "ab".repeat(32), vec!["subreads".into()]);
     sat.status = StepStatus::Succeeded {
-        job: Some(JobRef { id: 14, uuid: Uuid::nil() }),
+        job: Some(JobRef {
+            id: 14,
+            uuid: Uuid::nil(),
+        }),
         finished_at: t0,
     };
-    sat.metrics.insert("mapping_stats.mapped_reads_n".into(), json!(1234));
+    sat.metrics
+        .insert("mapping_stats.mapped_reads_n".into(), json!(1234));
     sat.checks.push(CheckResult {
         metric: "mapped_reads_n".into(),
         op: CheckOp::Gt,
@@ -31,7 +38,10 @@ fn sample_state() -> RunState {
         report: Some("pbreports.tasks.mapping_stats".into()),
     });
     state.steps.insert("sat".into(), sat);
-    state.steps.insert("subreads".into(), StepRecord::new("import-dataset", "cd".repeat(32), vec![]));
+    state.steps.insert(
+        "subreads".into(),
+        StepRecord::new("import-dataset", "cd".repeat(32), vec![]),
+    );
     state
 }
 
@@ -40,7 +50,9 @@ fn state_path(dir: &Path) -> PathBuf {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/state").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/state")
+        .join(name)
 }
 
 #[test]
@@ -78,7 +90,10 @@ fn second_save_keeps_previous_as_backup() {
     assert_eq!(backup.serial, 1);
     assert!(backup.steps.contains_key("subreads"));
     assert!(!current.steps.contains_key("subreads"));
-    assert!(!path.with_extension("json.tmp").exists(), "temporary file left behind");
+    assert!(
+        !path.with_extension("json.tmp").exists(),
+        "temporary file left behind"
+    );
 }
 
 #[test]
@@ -142,11 +157,17 @@ fn kill_during_save_leaves_loadable_file() {
         let loaded = state::load(&path)
             .unwrap_or_else(|err| panic!("round {round}: {err:?}"))
             .expect("state file exists after kill");
-        assert!(loaded.serial >= last_serial, "round {round}: serial went back");
+        assert!(
+            loaded.serial >= last_serial,
+            "round {round}: serial went back"
+        );
         assert!(state::load(&state::backup_path(&path)).unwrap().is_some());
         last_serial = loaded.serial;
     }
-    assert!(last_serial > 1, "the child never saved; the test proved nothing");
+    assert!(
+        last_serial > 1,
+        "the child never saved; the test proved nothing"
+    );
 }
 
 #[test]
@@ -159,12 +180,17 @@ fn corrupt_file_names_backup_and_restore_command() {
     fs::write(&path, b"{\"format_version\": 1, \"steps\": {").unwrap();
 
     let err = state::load(&path).unwrap_err();
-    let StateError::Corrupt { hint, .. } = &err else { panic!("expected Corrupt, got {err:?}") };
+    let StateError::Corrupt { hint, .. } = &err else {
+        panic!("expected Corrupt, got {err:?}")
+    };
     let message = err.to_string();
     let backup = state::backup_path(&path);
 
     assert!(message.contains(&path.display().to_string()), "{message}");
-    assert!(hint.contains(&format!("cp {} {}", backup.display(), path.display())), "{hint}");
+    assert!(
+        hint.contains(&format!("cp {} {}", backup.display(), path.display())),
+        "{hint}"
+    );
 
     // Following the hint restores the previous save.
     fs::copy(&backup, &path).unwrap();
@@ -179,7 +205,9 @@ fn corrupt_file_without_backup_says_so() {
     fs::write(&path, b"not json").unwrap();
 
     let err = state::load(&path).unwrap_err();
-    let StateError::Corrupt { hint, .. } = &err else { panic!("expected Corrupt, got {err:?}") };
+    let StateError::Corrupt { hint, .. } = &err else {
+        panic!("expected Corrupt, got {err:?}")
+    };
     assert!(hint.contains("there is no backup"), "{hint}");
     assert!(hint.contains(&format!("mv {}", path.display())), "{hint}");
 }
@@ -194,7 +222,10 @@ fn missing_file_with_backup_is_an_error() {
     fs::remove_file(&path).unwrap();
 
     let err = state::load(&path).unwrap_err();
-    assert!(matches!(err, StateError::MissingWithBackup { .. }), "{err:?}");
+    assert!(
+        matches!(err, StateError::MissingWithBackup { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -205,7 +236,10 @@ fn newer_format_is_rejected() {
     fs::write(&path, br#"{"format_version": 99}"#).unwrap();
 
     let err = state::load(&path).unwrap_err();
-    assert!(matches!(err, StateError::NewerFormat { found: 99, .. }), "{err:?}");
+    assert!(
+        matches!(err, StateError::NewerFormat { found: 99, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -245,7 +279,9 @@ fn server_url_user_info_never_saved() {
 
 #[test]
 fn version_0_fixture_loads() {
-    let loaded = state::load(&fixture("v0-sat-lambda.state.json")).unwrap().unwrap();
+    let loaded = state::load(&fixture("v0-sat-lambda.state.json"))
+        .unwrap()
+        .unwrap();
 
     assert_eq!(loaded.format_version, state::FORMAT_VERSION);
     assert_eq!(loaded.manifest.name, "sat-lambda");
@@ -268,16 +304,28 @@ fn version_0_fixture_loads() {
             since: Utc.with_ymd_and_hms(2024, 5, 2, 9, 0, 4).unwrap()
         }
     );
-    assert!(matches!(loaded.steps["reference"].status, StepStatus::Succeeded { job: Some(_), .. }));
-    assert!(matches!(loaded.steps["subreads"].status, StepStatus::Succeeded { job: None, .. }));
-    assert!(matches!(&loaded.steps["cleanup"].status, StepStatus::Failed { error, .. } if error.contains("in use")));
+    assert!(matches!(
+        loaded.steps["reference"].status,
+        StepStatus::Succeeded { job: Some(_), .. }
+    ));
+    assert!(matches!(
+        loaded.steps["subreads"].status,
+        StepStatus::Succeeded { job: None, .. }
+    ));
+    assert!(
+        matches!(&loaded.steps["cleanup"].status, StepStatus::Failed { error, .. } if error.contains("in use"))
+    );
     assert_eq!(loaded.steps["metrics"].status, StepStatus::Pending);
 }
 
 #[test]
 fn version_0_lineage_is_stable_and_saves_as_current() {
-    let first = state::load(&fixture("v0-sat-lambda.state.json")).unwrap().unwrap();
-    let second = state::load(&fixture("v0-sat-lambda.state.json")).unwrap().unwrap();
+    let first = state::load(&fixture("v0-sat-lambda.state.json"))
+        .unwrap()
+        .unwrap();
+    let second = state::load(&fixture("v0-sat-lambda.state.json"))
+        .unwrap()
+        .unwrap();
     assert_eq!(first.lineage, second.lineage);
 
     let dir = tempfile::tempdir().unwrap();
@@ -286,7 +334,11 @@ fn version_0_lineage_is_stable_and_saves_as_current() {
     state::save(&mut migrated, &path).unwrap();
     let reloaded = state::load(&path).unwrap().unwrap();
     assert_eq!(reloaded, migrated);
-    assert!(fs::read_to_string(&path).unwrap().contains("\"format_version\": 1"));
+    assert!(
+        fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"format_version\": 1")
+    );
 }
 
 #[test]
@@ -294,11 +346,18 @@ fn version_0_unknown_status_names_step() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.state.json");
     let text = fs::read_to_string(fixture("v0-sat-lambda.state.json")).unwrap();
-    fs::write(&path, text.replace("\"status\": \"pending\"", "\"status\": \"paused\"")).unwrap();
+    fs::write(
+        &path,
+        text.replace("\"status\": \"pending\"", "\"status\": \"paused\""),
+    )
+    .unwrap();
 
     let err = state::load(&path).unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, StateError::Migrate { from: 0, .. }), "{err:?}");
+    assert!(
+        matches!(err, StateError::Migrate { from: 0, .. }),
+        "{err:?}"
+    );
     assert!(message.contains("`metrics`"), "{message}");
     assert!(message.contains("`paused`"), "{message}");
 }

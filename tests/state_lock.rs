@@ -29,10 +29,17 @@ fn second_holder_refused_with_pid() {
 
     let err = StateLock::acquire(&path).unwrap_err();
 
-    let LockError::Held { pid, host, .. } = &err else { panic!("expected Held, got {err:?}") };
+    let LockError::Held { pid, host, .. } = &err else {
+        panic!("expected Held, got {err:?}")
+    };
     assert_eq!(*pid, std::process::id());
     assert_eq!(*host, this_host());
-    let expected = format!("state {} is locked by pid {} on {} since ", path.display(), pid, host);
+    let expected = format!(
+        "state {} is locked by pid {} on {} since ",
+        path.display(),
+        pid,
+        host
+    );
     assert!(err.to_string().starts_with(&expected), "{err}");
     drop(first);
 }
@@ -69,13 +76,23 @@ fn dead_process_lock_is_stale() {
     let mut child = Command::new("true").spawn().unwrap();
     let dead_pid = child.id();
     child.wait().unwrap();
-    let info = LockInfo { pid: dead_pid, host: this_host(), since: Utc::now() };
+    let info = LockInfo {
+        pid: dead_pid,
+        host: this_host(),
+        since: Utc::now(),
+    };
     fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(state::lock_path(&path), serde_json::to_string(&info).unwrap()).unwrap();
+    fs::write(
+        state::lock_path(&path),
+        serde_json::to_string(&info).unwrap(),
+    )
+    .unwrap();
 
     let err = StateLock::acquire(&path).unwrap_err();
 
-    let LockError::Stale { pid, .. } = &err else { panic!("expected Stale, got {err:?}") };
+    let LockError::Stale { pid, .. } = &err else {
+        panic!("expected Stale, got {err:?}")
+    };
     assert_eq!(*pid, dead_pid);
     assert!(err.to_string().contains("stale lock"), "{err}");
     let help = help_of(&err);
@@ -91,9 +108,17 @@ fn dead_process_lock_is_stale() {
 fn other_host_lock_is_held_with_hint() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_path(dir.path());
-    let info = LockInfo { pid: 4242, host: "other-host.invalid".into(), since: Utc::now() };
+    let info = LockInfo {
+        pid: 4242,
+        host: "other-host.invalid".into(),
+        since: Utc::now(),
+    };
     fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(state::lock_path(&path), serde_json::to_string(&info).unwrap()).unwrap();
+    fs::write(
+        state::lock_path(&path),
+        serde_json::to_string(&info).unwrap(),
+    )
+    .unwrap();
 
     let err = StateLock::acquire(&path).unwrap_err();
 
@@ -130,7 +155,13 @@ fn child_holder_refused_then_stale() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_path(dir.path());
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["hold_lock_child", "--exact", "--ignored", "--nocapture", "--quiet"])
+        .args([
+            "hold_lock_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--quiet",
+        ])
         .env("SLFLOW_TEST_HOLD_LOCK", &path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -140,15 +171,25 @@ fn child_holder_refused_then_stale() {
     let mut line = String::new();
     while !line.contains("locked") {
         line.clear();
-        assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "child exited before locking");
+        assert_ne!(
+            stdout.read_line(&mut line).unwrap(),
+            0,
+            "child exited before locking"
+        );
     }
 
     let held = StateLock::acquire(&path).unwrap_err();
-    assert!(matches!(&held, LockError::Held { pid, .. } if *pid == child.id()), "{held:?}");
+    assert!(
+        matches!(&held, LockError::Held { pid, .. } if *pid == child.id()),
+        "{held:?}"
+    );
 
     // SIGKILL skips the child's Drop: the file stays, but the kernel releases its flock.
     child.kill().unwrap();
     child.wait().unwrap();
     let stale = StateLock::acquire(&path).unwrap_err();
-    assert!(matches!(&stale, LockError::Stale { pid, .. } if *pid == child.id()), "{stale:?}");
+    assert!(
+        matches!(&stale, LockError::Stale { pid, .. } if *pid == child.id()),
+        "{stale:?}"
+    );
 }

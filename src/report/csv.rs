@@ -5,8 +5,16 @@ use super::order;
 use crate::state::{CheckResult, RunState};
 
 /// Header of [`metrics_csv`].
-const HEADER: [&str; 8] =
-    ["step", "metric", "value", "check_op", "check_threshold", "check_passed", "check_actual", "report"];
+const HEADER: [&str; 8] = [
+    "step",
+    "metric",
+    "value",
+    "check_op",
+    "check_threshold",
+    "check_passed",
+    "check_actual",
+    "report",
+];
 
 /// Renders the metrics as CSV with the columns of `HEADER`. Each metric gets one row per check
 /// on it, or one row with empty check columns when nothing checks it. A check whose metric no
@@ -23,8 +31,11 @@ pub fn metrics_csv(state: &RunState) -> Result<String, csv::Error> {
         let record = &state.steps[id];
         let mut unmatched: Vec<&CheckResult> = record.checks.iter().collect();
         for (metric, value) in &record.metrics {
-            let checks: Vec<&CheckResult> =
-                record.checks.iter().filter(|c| checks_metric(c, metric)).collect();
+            let checks: Vec<&CheckResult> = record
+                .checks
+                .iter()
+                .filter(|c| checks_metric(c, metric))
+                .collect();
             unmatched.retain(|c| !checks_metric(c, metric));
             let value = format::value(value);
             if checks.is_empty() {
@@ -39,7 +50,9 @@ pub fn metrics_csv(state: &RunState) -> Result<String, csv::Error> {
         }
     }
 
-    let bytes = writer.into_inner().map_err(|err| csv::Error::from(err.into_error()))?;
+    let bytes = writer
+        .into_inner()
+        .map_err(|err| csv::Error::from(err.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -60,5 +73,7 @@ fn check_row(id: &str, metric: &str, value: &str, check: &CheckResult) -> [Strin
 /// last segment, as the manifest allows.
 fn checks_metric(check: &CheckResult, metric: &str) -> bool {
     check.metric == metric
-        || metric.rsplit_once('.').is_some_and(|(_, last)| last == check.metric)
+        || metric
+            .rsplit_once('.')
+            .is_some_and(|(_, last)| last == check.metric)
 }

@@ -43,9 +43,13 @@ pub(crate) fn dag_svg(state: &RunState, layers: &Layers) -> String {
     );
 
     for (id, record) in &state.steps {
-        let Some(&(x2, y2)) = position.get(id.as_str()) else { continue };
+        let Some(&(x2, y2)) = position.get(id.as_str()) else {
+            continue;
+        };
         for need in &record.needs {
-            let Some(&(x1, y1)) = position.get(need.as_str()) else { continue };
+            let Some(&(x1, y1)) = position.get(need.as_str()) else {
+                continue;
+            };
             let (x1, y1) = (x1 + NODE_WIDTH, y1 + NODE_HEIGHT / 2);
             let y2 = y2 + NODE_HEIGHT / 2;
             let bend = COLUMN_GAP / 2;
@@ -60,7 +64,9 @@ pub(crate) fn dag_svg(state: &RunState, layers: &Layers) -> String {
     }
 
     for (id, record) in &state.steps {
-        let Some(&(x, y)) = position.get(id.as_str()) else { continue };
+        let Some(&(x, y)) = position.get(id.as_str()) else {
+            continue;
+        };
         let status = record.status.name();
         let label: String = if id.chars().count() > LABEL_CHARS {
             id.chars().take(LABEL_CHARS - 1).chain(['…']).collect()

@@ -46,7 +46,9 @@ pub(crate) fn value(value: &Value) -> String {
 
 /// Returns the step's server job id, or `-`.
 pub(crate) fn job(record: &StepRecord) -> String {
-    record.job().map_or_else(|| "-".into(), |job| job.id.to_string())
+    record
+        .job()
+        .map_or_else(|| "-".into(), |job| job.id.to_string())
 }
 
 /// Returns `passed/total passed` for the step's checks, or `-` when it has none.
@@ -92,7 +94,10 @@ mod tests {
 
     #[test]
     fn escape_handles_markup_and_controls() {
-        assert_eq!(escape_xml("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape_xml("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(escape_xml("a\u{1b}[31mb\n"), "a\u{FFFD}[31mb\n");
     }
 }

@@ -40,8 +40,13 @@ pub fn html_report(state: &RunState) -> String {
     let title = format!("slflow report: {}", state.manifest.name);
     let outcome = state.outcome().name();
 
-    let mut page = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    let _ = writeln!(page, "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>", esc(&title));
+    let mut page =
+        String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(
+        page,
+        "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>",
+        esc(&title)
+    );
     let _ = writeln!(
         page,
         "<h1>{} <span class=\"badge o-{outcome}\">{outcome}</span></h1>",
@@ -67,11 +72,21 @@ pub fn html_report(state: &RunState) -> String {
 fn push_meta(page: &mut String, state: &RunState) {
     let mut rows = vec![
         ("Manifest", state.manifest.path.display().to_string()),
-        ("Server", state.server_url.as_deref().map(redact_url).unwrap_or_else(|| "-".into())),
+        (
+            "Server",
+            state
+                .server_url
+                .as_deref()
+                .map(redact_url)
+                .unwrap_or_else(|| "-".into()),
+        ),
         ("Created", format::timestamp(state.created_at)),
         ("Last saved", format::timestamp(state.updated_at)),
     ];
-    rows.push(("Lineage / serial", format!("{} / {}", state.lineage, state.serial)));
+    rows.push((
+        "Lineage / serial",
+        format!("{} / {}", state.lineage, state.serial),
+    ));
     page.push_str("<table class=\"meta\">\n");
     for (name, value) in rows {
         let _ = writeln!(page, "<tr><td>{name}</td><td>{}</td></tr>", esc(&value));
@@ -110,9 +125,19 @@ fn bar_times(
     last_saved: DateTime<Utc>,
 ) -> Option<(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)> {
     let times = &record.times;
-    let start = times.queued_at.or(times.job_created_at).or(times.started_at)?;
-    let running_from = times.job_started_at.or(times.started_at).unwrap_or(start).max(start);
-    let in_flight = matches!(record.status, StepStatus::Running { .. } | StepStatus::Submitting { .. });
+    let start = times
+        .queued_at
+        .or(times.job_created_at)
+        .or(times.started_at)?;
+    let running_from = times
+        .job_started_at
+        .or(times.started_at)
+        .unwrap_or(start)
+        .max(start);
+    let in_flight = matches!(
+        record.status,
+        StepStatus::Running { .. } | StepStatus::Submitting { .. }
+    );
     let end = times
         .finished_at
         .or(times.job_completed_at)
@@ -186,8 +211,15 @@ fn push_checks(page: &mut String, state: &RunState, layers: &Layers) {
          <th>Report</th></tr>\n",
     );
     for (id, check) in checks {
-        let (class, verdict) = if check.passed { ("pass", "PASS") } else { ("fail", "FAIL") };
-        let actual = check.actual.as_ref().map_or_else(|| "missing".into(), format::value);
+        let (class, verdict) = if check.passed {
+            ("pass", "PASS")
+        } else {
+            ("fail", "FAIL")
+        };
+        let actual = check
+            .actual
+            .as_ref()
+            .map_or_else(|| "missing".into(), format::value);
         let _ = writeln!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{} {}</td><td class=\"num\">{}</td>\
@@ -206,7 +238,12 @@ fn push_checks(page: &mut String, state: &RunState, layers: &Layers) {
 fn push_metrics(page: &mut String, state: &RunState, layers: &Layers) {
     let metrics: Vec<_> = layers
         .ordered()
-        .flat_map(|id| state.steps[id].metrics.iter().map(move |(name, value)| (id, name, value)))
+        .flat_map(|id| {
+            state.steps[id]
+                .metrics
+                .iter()
+                .map(move |(name, value)| (id, name, value))
+        })
         .collect();
     if metrics.is_empty() {
         page.push_str("<p>No metrics.</p>\n");

@@ -176,7 +176,13 @@ pub fn json_report(state: &RunState) -> JsonReport {
 
 fn totals(state: &RunState) -> BTreeMap<&'static str, usize> {
     let mut totals: BTreeMap<&'static str, usize> = [
-        "succeeded", "failed", "cancelled", "running", "submitting", "pending", "skipped",
+        "succeeded",
+        "failed",
+        "cancelled",
+        "running",
+        "submitting",
+        "pending",
+        "skipped",
     ]
     .into_iter()
     .map(|name| (name, 0))

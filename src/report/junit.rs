@@ -10,11 +10,19 @@ use crate::state::{CheckResult, RunState, StepRecord, StepStatus};
 enum Verdict {
     Passed,
     /// A failed acceptance check: `<failure>`.
-    Failure { message: String, detail: String },
+    Failure {
+        message: String,
+        detail: String,
+    },
     /// A failed or cancelled step: `<error>`.
-    Error { message: String, detail: String },
+    Error {
+        message: String,
+        detail: String,
+    },
     /// A step that did not run to the end: `<skipped>`.
-    Skipped { message: String },
+    Skipped {
+        message: String,
+    },
 }
 
 struct Case {
@@ -68,7 +76,11 @@ pub fn junit_xml(state: &RunState) -> String {
         properties.push(("server_url", crate::state::redact_url(url)));
     }
     for (name, value) in properties {
-        let _ = writeln!(out, "      <property name=\"{name}\" value=\"{}\"/>", esc(&value));
+        let _ = writeln!(
+            out,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            esc(&value)
+        );
     }
     out.push_str("    </properties>\n");
     for case in &cases {
@@ -89,7 +101,11 @@ fn push_case(out: &mut String, case: &Case) {
     match &case.verdict {
         Verdict::Passed => out.push_str("/>\n"),
         Verdict::Skipped { message } => {
-            let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", esc(message));
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                esc(message)
+            );
         }
         Verdict::Failure { message, detail } => {
             push_problem(out, "failure", "check-failed", message, detail);
@@ -111,19 +127,29 @@ fn push_problem(out: &mut String, element: &str, kind: &str, message: &str, deta
 
 fn step_case(suite: &str, id: &str, record: &StepRecord) -> Case {
     let seconds = format::step_duration(record).map_or(0.0, |d| d.as_seconds_f64().max(0.0));
-    let job = record.job().map(|job| format!(" (job {})", job.id)).unwrap_or_default();
+    let job = record
+        .job()
+        .map(|job| format!(" (job {})", job.id))
+        .unwrap_or_default();
     let verdict = match &record.status {
         StepStatus::Succeeded { .. } => Verdict::Passed,
         StepStatus::Failed { error, .. } => Verdict::Error {
             message: format!("step `{id}` failed{job}: {error}"),
-            detail: format!("kind: {}\nattempts: {}\nerror: {error}", record.kind, record.attempts),
+            detail: format!(
+                "kind: {}\nattempts: {}\nerror: {error}",
+                record.kind, record.attempts
+            ),
         },
         StepStatus::Cancelled { .. } => Verdict::Error {
             message: format!("step `{id}` was cancelled{job}"),
             detail: format!("kind: {}\nattempts: {}", record.kind, record.attempts),
         },
-        StepStatus::Skipped { reason } => Verdict::Skipped { message: format!("not run: {reason}") },
-        StepStatus::Pending => Verdict::Skipped { message: "not run".into() },
+        StepStatus::Skipped { reason } => Verdict::Skipped {
+            message: format!("not run: {reason}"),
+        },
+        StepStatus::Pending => Verdict::Skipped {
+            message: "not run".into(),
+        },
         StepStatus::Submitting { .. } | StepStatus::Running { .. } => Verdict::Skipped {
             message: format!("not finished: still {}{job}", record.status.name()),
         },
@@ -142,7 +168,10 @@ fn check_case(suite: &str, id: &str, check: &CheckResult) -> Case {
     let verdict = if check.passed {
         Verdict::Passed
     } else {
-        let actual = check.actual.as_ref().map_or_else(|| "missing".into(), format::value);
+        let actual = check
+            .actual
+            .as_ref()
+            .map_or_else(|| "missing".into(), format::value);
         let mut detail = format!(
             "metric: {}\noperator: {} ({})\nthreshold: {threshold}\nactual: {actual}",
             check.metric,
@@ -154,12 +183,12 @@ fn check_case(suite: &str, id: &str, check: &CheckResult) -> Case {
         }
         let message = match &check.actual {
             Some(_) => format!("{} = {actual}, expected {expected}", check.metric),
-            None => format!("{} is missing from the reports, expected {expected}", check.metric),
+            None => format!(
+                "{} is missing from the reports, expected {expected}",
+                check.metric
+            ),
         };
-        Verdict::Failure {
-            message,
-            detail,
-        }
+        Verdict::Failure { message, detail }
     };
     Case {
         classname: format!("{suite}.checks.{id}"),

@@ -72,8 +72,12 @@ pub fn write_reports(state: &RunState, files: &ReportFiles) -> Result<Vec<PathBu
         written.push(path.clone());
     }
     if let Some(path) = &files.json {
-        let mut text = serde_json::to_string_pretty(&json_report(state))
-            .map_err(|err| ReportError::Render { format: "JSON", source: Box::new(err) })?;
+        let mut text = serde_json::to_string_pretty(&json_report(state)).map_err(|err| {
+            ReportError::Render {
+                format: "JSON",
+                source: Box::new(err),
+            }
+        })?;
         text.push('\n');
         write_file("JSON", path, &text)?;
         written.push(path.clone());
@@ -83,8 +87,10 @@ pub fn write_reports(state: &RunState, files: &ReportFiles) -> Result<Vec<PathBu
         written.push(path.clone());
     }
     if let Some(path) = &files.csv {
-        let text = metrics_csv(state)
-            .map_err(|err| ReportError::Render { format: "CSV", source: Box::new(err) })?;
+        let text = metrics_csv(state).map_err(|err| ReportError::Render {
+            format: "CSV",
+            source: Box::new(err),
+        })?;
         write_file("CSV", path, &text)?;
         written.push(path.clone());
     }

@@ -37,8 +37,11 @@ pub(crate) fn layers(state: &RunState) -> Layers {
     }
 
     let mut layer_of: BTreeMap<String, usize> = BTreeMap::new();
-    let mut ready: BTreeSet<&str> =
-        waiting_on.iter().filter(|(_, n)| **n == 0).map(|(id, _)| *id).collect();
+    let mut ready: BTreeSet<&str> = waiting_on
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(id, _)| *id)
+        .collect();
     while let Some(id) = ready.pop_first() {
         let layer = state.steps[id]
             .needs
@@ -78,11 +81,16 @@ mod tests {
     use chrono::Utc;
 
     fn state(edges: &[(&str, &[&str])]) -> RunState {
-        let manifest = ManifestRef { name: "t".into(), path: "t.toml".into() };
+        let manifest = ManifestRef {
+            name: "t".into(),
+            path: "t.toml".into(),
+        };
         let mut state = RunState::new(manifest, None, Utc::now());
         for (id, needs) in edges {
             let needs = needs.iter().map(|n| (*n).to_owned()).collect();
-            state.steps.insert((*id).to_owned(), StepRecord::new("analysis", "fp", needs));
+            state
+                .steps
+                .insert((*id).to_owned(), StepRecord::new("analysis", "fp", needs));
         }
         state
     }

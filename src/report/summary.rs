@@ -75,11 +75,23 @@ fn colour_of(status: &StepStatus) -> &'static str {
 
 /// Returns e.g. `6 steps: 4 succeeded, 1 failed, 1 pending; checks 3/4 passed; outcome step_failed`.
 fn totals_line(state: &RunState) -> String {
-    let names = ["succeeded", "failed", "cancelled", "running", "submitting", "pending", "skipped"];
+    let names = [
+        "succeeded",
+        "failed",
+        "cancelled",
+        "running",
+        "submitting",
+        "pending",
+        "skipped",
+    ];
     let counts: Vec<String> = names
         .iter()
         .filter_map(|name| {
-            let n = state.steps.values().filter(|r| r.status.name() == *name).count();
+            let n = state
+                .steps
+                .values()
+                .filter(|r| r.status.name() == *name)
+                .count();
             (n > 0).then(|| format!("{n} {name}"))
         })
         .collect();
@@ -92,7 +104,11 @@ fn totals_line(state: &RunState) -> String {
     if !counts.is_empty() {
         let _ = write!(line, ": {}", counts.join(", "));
     }
-    let _ = write!(line, "; checks {passed}/{} passed", checks.len());
+    if checks.is_empty() {
+        line.push_str("; no checks");
+    } else {
+        let _ = write!(line, "; checks {passed}/{} passed", checks.len());
+    }
     let _ = write!(line, "; outcome {}", state.outcome().name());
     line
 }

@@ -28,11 +28,21 @@ pub enum StateError {
         path.display()
     )]
     #[diagnostic(help("it was written by a newer slflow; run that version, or upgrade this one"))]
-    NewerFormat { path: PathBuf, found: u64, supported: u32 },
+    NewerFormat {
+        path: PathBuf,
+        found: u64,
+        supported: u32,
+    },
 
     #[error("failed to migrate state file {} from format version {from}: {detail}", path.display())]
-    #[diagnostic(help("the file may have been edited by hand; restore it from a copy or its .bak"))]
-    Migrate { path: PathBuf, from: u64, detail: String },
+    #[diagnostic(help(
+        "the file may have been edited by hand; restore it from a copy or its .bak"
+    ))]
+    Migrate {
+        path: PathBuf,
+        from: u64,
+        detail: String,
+    },
 
     #[error("state file {} is missing, but its backup {} exists", path.display(), backup.display())]
     #[diagnostic(help(
@@ -45,8 +55,10 @@ pub enum StateError {
     MissingWithBackup { path: PathBuf, backup: PathBuf },
 
     #[error("failed to save state file {}: {action}", path.display())]
-    #[diagnostic(help("the run stops here because its progress could not be recorded; free disk \
-                       space or fix permissions, then run again to resume"))]
+    #[diagnostic(help(
+        "the run stops here because its progress could not be recorded; free disk \
+                       space or fix permissions, then run again to resume"
+    ))]
     Write {
         path: PathBuf,
         action: String,
@@ -84,8 +96,17 @@ pub enum LockError {
         state.display(),
         since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     )]
-    #[diagnostic(help("remove the lock with `rm {}` and run the command again", shell_quote(lock)))]
-    Stale { state: PathBuf, lock: PathBuf, pid: u32, host: String, since: DateTime<Utc> },
+    #[diagnostic(help(
+        "remove the lock with `rm {}` and run the command again",
+        shell_quote(lock)
+    ))]
+    Stale {
+        state: PathBuf,
+        lock: PathBuf,
+        pid: u32,
+        host: String,
+        since: DateTime<Utc>,
+    },
 
     #[error("lock file {} exists but is not a valid slflow lock: {detail}", lock.display())]
     #[diagnostic(help(
@@ -107,8 +128,14 @@ pub enum LockError {
 pub(crate) fn shell_quote(path: &Path) -> String {
     let text = path.display().to_string();
     let plain = !text.is_empty()
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c));
-    if plain { text } else { format!("'{}'", text.replace('\'', r"'\''")) }
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 #[cfg(test)]
@@ -117,7 +144,10 @@ mod tests {
 
     #[test]
     fn shell_quote_leaves_plain_paths() {
-        assert_eq!(shell_quote(Path::new(".slflow/sat.state.json")), ".slflow/sat.state.json");
+        assert_eq!(
+            shell_quote(Path::new(".slflow/sat.state.json")),
+            ".slflow/sat.state.json"
+        );
     }
 
     #[test]

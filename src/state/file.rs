@@ -15,7 +15,9 @@ use super::model::{FORMAT_VERSION, RunState};
 /// manifest's directory.
 pub fn default_path(manifest_path: &Path) -> PathBuf {
     let dir = manifest_path.parent().unwrap_or(Path::new(""));
-    let stem = manifest_path.file_stem().map_or_else(|| OsString::from("manifest"), OsString::from);
+    let stem = manifest_path
+        .file_stem()
+        .map_or_else(|| OsString::from("manifest"), OsString::from);
     let mut name = stem;
     name.push(".state.json");
     dir.join(".slflow").join(name)
@@ -39,17 +41,28 @@ pub fn load(path: &Path) -> Result<Option<RunState>, StateError> {
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
             let backup = backup_path(path);
             if backup.exists() {
-                return Err(StateError::MissingWithBackup { path: path.to_owned(), backup });
+                return Err(StateError::MissingWithBackup {
+                    path: path.to_owned(),
+                    backup,
+                });
             }
             return Ok(None);
         }
-        Err(source) => return Err(StateError::Read { path: path.to_owned(), source }),
+        Err(source) => {
+            return Err(StateError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
     };
 
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|err| corrupt(path, err.to_string()))?;
     let version = format_version(&value).ok_or_else(|| {
-        corrupt(path, "it has no `format_version` (or `version`) number".to_owned())
+        corrupt(
+            path,
+            "it has no `format_version` (or `version`) number".to_owned(),
+        )
     })?;
 
     let mut state = match version {
@@ -100,19 +113,24 @@ pub fn save(state: &mut RunState, path: &Path) -> Result<(), StateError> {
 }
 
 fn write_atomically(state: &RunState, path: &Path) -> Result<(), StateError> {
-    let mut bytes = serde_json::to_vec_pretty(state)
-        .map_err(|source| StateError::Serialize { path: path.to_owned(), source })?;
+    let mut bytes = serde_json::to_vec_pretty(state).map_err(|source| StateError::Serialize {
+        path: path.to_owned(),
+        source,
+    })?;
     bytes.push(b'\n');
 
     let write_err = |action: String| {
-        move |source: io::Error| StateError::Write { path: path.to_owned(), action, source }
+        move |source: io::Error| StateError::Write {
+            path: path.to_owned(),
+            action,
+            source,
+        }
     };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir)
-        .map_err(write_err(format!("creating directory {}", dir.display())))?;
+    fs::create_dir_all(&dir).map_err(write_err(format!("creating directory {}", dir.display())))?;
 
     let temp = with_suffix(path, ".tmp");
     write_synced(&temp, &bytes).map_err(write_err(format!("writing {}", temp.display())))?;
@@ -123,7 +141,8 @@ fn write_atomically(state: &RunState, path: &Path) -> Result<(), StateError> {
             backup_path(path).display()
         )))?;
     }
-    fs::rename(&temp, path).map_err(write_err(format!("renaming {} into place", temp.display())))?;
+    fs::rename(&temp, path)
+        .map_err(write_err(format!("renaming {} into place", temp.display())))?;
     sync_dir(&dir).map_err(write_err(format!("flushing directory {}", dir.display())))?;
     Ok(())
 }
@@ -181,7 +200,11 @@ fn corrupt(path: &Path, detail: String) -> StateError {
             shell_quote(path)
         )
     };
-    StateError::Corrupt { path: path.to_owned(), detail, hint }
+    StateError::Corrupt {
+        path: path.to_owned(),
+        detail,
+        hint,
+    }
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
@@ -200,6 +223,9 @@ mod tests {
             default_path(Path::new("examples/sat-lambda.toml")),
             PathBuf::from("examples/.slflow/sat-lambda.state.json")
         );
-        assert_eq!(default_path(Path::new("sat.toml")), PathBuf::from(".slflow/sat.state.json"));
+        assert_eq!(
+            default_path(Path::new("sat.toml")),
+            PathBuf::from(".slflow/sat.state.json")
+        );
     }
 }

@@ -15,7 +15,11 @@ pub fn fingerprint(kind: &str, request: &Value, server_url: &str) -> String {
 
     let mut hasher = Sha256::new();
     // Each part is length-prefixed so that no two different triples hash the same bytes.
-    for part in [kind, redact_url(server_url).trim_end_matches('/'), canonical.as_str()] {
+    for part in [
+        kind,
+        redact_url(server_url).trim_end_matches('/'),
+        canonical.as_str(),
+    ] {
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
     }
@@ -89,7 +93,10 @@ mod tests {
     fn key_order_does_not_change_fingerprint() {
         let a = json!({"name": "SAT", "entry_points": {"a": 1, "b": [1, 2]}});
         let b = json!({"entry_points": {"b": [1, 2], "a": 1}, "name": "SAT"});
-        assert_eq!(fingerprint("analysis", &a, "http://h:9091"), fingerprint("analysis", &b, "http://h:9091"));
+        assert_eq!(
+            fingerprint("analysis", &a, "http://h:9091"),
+            fingerprint("analysis", &b, "http://h:9091")
+        );
     }
 
     #[test]
@@ -97,8 +104,18 @@ mod tests {
         let request = json!({"path": "/data/x.xml"});
         let base = fingerprint("import-dataset", &request, "http://h:9091");
         assert_ne!(base, fingerprint("analysis", &request, "http://h:9091"));
-        assert_ne!(base, fingerprint("import-dataset", &json!({"path": "/data/y.xml"}), "http://h:9091"));
-        assert_ne!(base, fingerprint("import-dataset", &request, "http://other:9091"));
+        assert_ne!(
+            base,
+            fingerprint(
+                "import-dataset",
+                &json!({"path": "/data/y.xml"}),
+                "http://h:9091"
+            )
+        );
+        assert_ne!(
+            base,
+            fingerprint("import-dataset", &request, "http://other:9091")
+        );
     }
 
     #[test]
@@ -127,9 +144,15 @@ mod tests {
 
     #[test]
     fn redact_url_drops_user_info() {
-        assert_eq!(redact_url("https://user:pw@host:8243/SMRTLink"), "https://host:8243/SMRTLink");
+        assert_eq!(
+            redact_url("https://user:pw@host:8243/SMRTLink"),
+            "https://host:8243/SMRTLink"
+        );
         assert_eq!(redact_url("https://user@host"), "https://host");
-        assert_eq!(redact_url("http://localhost:9091/a@b"), "http://localhost:9091/a@b");
+        assert_eq!(
+            redact_url("http://localhost:9091/a@b"),
+            "http://localhost:9091/a@b"
+        );
         assert_eq!(redact_url("http://localhost:9091"), "http://localhost:9091");
         assert_eq!(redact_url("not a url"), "not a url");
     }

@@ -52,7 +52,11 @@ impl StateLock {
         let io_err = |action: &str| {
             let lock = path.clone();
             let action = action.to_owned();
-            move |source: io::Error| LockError::Io { lock, action, source }
+            move |source: io::Error| LockError::Io {
+                lock,
+                action,
+                source,
+            }
         };
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(io_err("creating its directory"))?;
@@ -112,7 +116,8 @@ fn take_new(path: PathBuf, mut file: File) -> Result<StateLock, LockError> {
     };
     // Another process may have opened the new file to inspect it and hold its flock for a
     // moment; wait for that instead of failing.
-    file.lock().map_err(|err| io_err("locking the lock file", err))?;
+    file.lock()
+        .map_err(|err| io_err("locking the lock file", err))?;
     let info = LockInfo {
         pid: std::process::id(),
         host: hostname(),
@@ -123,7 +128,11 @@ fn take_new(path: PathBuf, mut file: File) -> Result<StateLock, LockError> {
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|err| io_err("writing the holder", err))?;
-    Ok(StateLock { path, info, _file: file })
+    Ok(StateLock {
+        path,
+        info,
+        _file: file,
+    })
 }
 
 enum Inspection {
@@ -194,7 +203,13 @@ fn inspect_existing(state_path: &Path, path: &Path) -> Result<Inspection, LockEr
                 .into(),
         }
     } else if on_this_host && !process_alive(info.pid) {
-        LockError::Stale { state, lock: path.to_owned(), pid: info.pid, host: info.host, since: info.since }
+        LockError::Stale {
+            state,
+            lock: path.to_owned(),
+            pid: info.pid,
+            host: info.host,
+            since: info.since,
+        }
     } else {
         // The flock is free but the holder cannot be shown to be gone: it runs on another
         // host (whose flock this host may not see), or its pid now belongs to another process.
@@ -204,7 +219,13 @@ fn inspect_existing(state_path: &Path, path: &Path) -> Result<Inspection, LockEr
             info.host,
             super::error::shell_quote(path)
         );
-        LockError::Held { state, pid: info.pid, host: info.host, since: info.since, hint }
+        LockError::Held {
+            state,
+            pid: info.pid,
+            host: info.host,
+            since: info.since,
+            hint,
+        }
     };
     Ok(Inspection::Refused(refusal))
 }

@@ -94,12 +94,17 @@ pub(super) fn from_v0(value: serde_json::Value) -> Result<RunState, String> {
 
     // Version 0 had no lineage. Deriving it from the manifest path and creation time gives the
     // same lineage every time this file is loaded, until the migrated state is saved.
-    let seed = format!("slflow-v0:{}:{}", old.manifest_path.display(), old.created.to_rfc3339());
+    let seed = format!(
+        "slflow-v0:{}:{}",
+        old.manifest_path.display(),
+        old.created.to_rfc3339()
+    );
     let lineage = Uuid::new_v5(&Uuid::NAMESPACE_OID, seed.as_bytes());
 
     let mut steps = BTreeMap::new();
     for (id, step) in old.steps {
-        let record = migrate_step(step, old.updated).map_err(|err| format!("step `{id}`: {err}"))?;
+        let record =
+            migrate_step(step, old.updated).map_err(|err| format!("step `{id}`: {err}"))?;
         steps.insert(id, record);
     }
 
@@ -107,7 +112,10 @@ pub(super) fn from_v0(value: serde_json::Value) -> Result<RunState, String> {
         format_version: FORMAT_VERSION,
         lineage,
         serial: 0,
-        manifest: ManifestRef { name: old.manifest, path: old.manifest_path },
+        manifest: ManifestRef {
+            name: old.manifest,
+            path: old.manifest_path,
+        },
         server_url: old.server,
         created_at: old.created,
         updated_at: old.updated,
@@ -128,13 +136,19 @@ fn migrate_step(step: StepV0, saved_at: DateTime<Utc>) -> Result<StepRecord, Str
     let status = match step.status.as_str() {
         "pending" => StepStatus::Pending,
         "submitting" => StepStatus::Submitting {
-            tag: step.tag.clone().unwrap_or_else(|| submission_tag(&step.fingerprint)),
+            tag: step
+                .tag
+                .clone()
+                .unwrap_or_else(|| submission_tag(&step.fingerprint)),
             since,
         },
         "running" => StepStatus::Running { job, since },
         "succeeded" => StepStatus::Succeeded { job, finished_at },
         "failed" => StepStatus::Failed {
-            error: step.error.clone().unwrap_or_else(|| "failed (no message was saved)".into()),
+            error: step
+                .error
+                .clone()
+                .unwrap_or_else(|| "failed (no message was saved)".into()),
             job,
             finished_at,
         },

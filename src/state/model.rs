@@ -73,7 +73,11 @@ pub struct StepRecord {
 
 impl StepRecord {
     /// Creates a pending record.
-    pub fn new(kind: impl Into<String>, fingerprint: impl Into<String>, needs: Vec<String>) -> Self {
+    pub fn new(
+        kind: impl Into<String>,
+        fingerprint: impl Into<String>,
+        needs: Vec<String>,
+    ) -> Self {
         StepRecord {
             kind: kind.into(),
             fingerprint: fingerprint.into(),
@@ -132,14 +136,27 @@ pub enum StepStatus {
     Submitting { tag: String, since: DateTime<Utc> },
     /// In progress. `job` is the server job to re-attach to on resume; steps that create no job
     /// (such as `wait-run` or `report-metrics`) have none.
-    Running { job: Option<JobRef>, since: DateTime<Utc> },
-    Succeeded { job: Option<JobRef>, finished_at: DateTime<Utc> },
+    Running {
+        job: Option<JobRef>,
+        since: DateTime<Utc>,
+    },
+    Succeeded {
+        job: Option<JobRef>,
+        finished_at: DateTime<Utc>,
+    },
     /// Failed for good: a terminal server state, a timeout or an API error. Runs again next time.
-    Failed { error: String, job: Option<JobRef>, finished_at: DateTime<Utc> },
+    Failed {
+        error: String,
+        job: Option<JobRef>,
+        finished_at: DateTime<Utc>,
+    },
     /// Not run in this apply, for instance because a step it needs failed.
     Skipped { reason: String },
     /// Its server job was terminated on request (`--cancel-on-interrupt`). Runs again next time.
-    Cancelled { job: Option<JobRef>, at: DateTime<Utc> },
+    Cancelled {
+        job: Option<JobRef>,
+        at: DateTime<Utc>,
+    },
 }
 
 impl StepStatus {

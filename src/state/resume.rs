@@ -59,7 +59,9 @@ pub fn resume_action(saved: Option<&StepRecord>, fingerprint: &str) -> ResumeAct
 
     match &saved.status {
         StepStatus::Pending | StepStatus::Skipped { .. } => ResumeAction::Run,
-        StepStatus::Failed { error, .. } => rerun(RerunReason::Failed { error: error.clone() }),
+        StepStatus::Failed { error, .. } => rerun(RerunReason::Failed {
+            error: error.clone(),
+        }),
         StepStatus::Cancelled { .. } => rerun(RerunReason::Cancelled),
         _ if !same_request => rerun(RerunReason::FingerprintChanged),
         StepStatus::Submitting { tag, .. } => ResumeAction::FindSubmitted { tag: tag.clone() },
@@ -82,7 +84,10 @@ mod tests {
     }
 
     fn job() -> JobRef {
-        JobRef { id: 14, uuid: Uuid::nil() }
+        JobRef {
+            id: 14,
+            uuid: Uuid::nil(),
+        }
     }
 
     #[test]
@@ -92,40 +97,67 @@ mod tests {
 
     #[test]
     fn succeeded_same_fingerprint_skips() {
-        let saved = record(StepStatus::Succeeded { job: Some(job()), finished_at: Utc::now() });
-        assert_eq!(resume_action(Some(&saved), "fp1"), ResumeAction::Skip { job: Some(job()) });
+        let saved = record(StepStatus::Succeeded {
+            job: Some(job()),
+            finished_at: Utc::now(),
+        });
+        assert_eq!(
+            resume_action(Some(&saved), "fp1"),
+            ResumeAction::Skip { job: Some(job()) }
+        );
     }
 
     #[test]
     fn succeeded_changed_fingerprint_reruns() {
-        let saved = record(StepStatus::Succeeded { job: None, finished_at: Utc::now() });
+        let saved = record(StepStatus::Succeeded {
+            job: None,
+            finished_at: Utc::now(),
+        });
         assert_eq!(
             resume_action(Some(&saved), "fp2"),
-            ResumeAction::Rerun { reason: RerunReason::FingerprintChanged }
+            ResumeAction::Rerun {
+                reason: RerunReason::FingerprintChanged
+            }
         );
     }
 
     #[test]
     fn running_with_job_attaches() {
-        let saved = record(StepStatus::Running { job: Some(job()), since: Utc::now() });
-        assert_eq!(resume_action(Some(&saved), "fp1"), ResumeAction::Attach { job: job() });
+        let saved = record(StepStatus::Running {
+            job: Some(job()),
+            since: Utc::now(),
+        });
+        assert_eq!(
+            resume_action(Some(&saved), "fp1"),
+            ResumeAction::Attach { job: job() }
+        );
     }
 
     #[test]
     fn running_without_job_reruns() {
-        let saved = record(StepStatus::Running { job: None, since: Utc::now() });
+        let saved = record(StepStatus::Running {
+            job: None,
+            since: Utc::now(),
+        });
         assert_eq!(
             resume_action(Some(&saved), "fp1"),
-            ResumeAction::Rerun { reason: RerunReason::Interrupted }
+            ResumeAction::Rerun {
+                reason: RerunReason::Interrupted
+            }
         );
     }
 
     #[test]
     fn submitting_looks_up_tag() {
-        let saved = record(StepStatus::Submitting { tag: "slflow-abc".into(), since: Utc::now() });
+        let saved = record(StepStatus::Submitting {
+            tag: "slflow-abc".into(),
+            since: Utc::now(),
+        });
         assert_eq!(
             resume_action(Some(&saved), "fp1"),
-            ResumeAction::FindSubmitted { tag: "slflow-abc".into() }
+            ResumeAction::FindSubmitted {
+                tag: "slflow-abc".into()
+            }
         );
     }
 
@@ -139,7 +171,11 @@ mod tests {
         let action = resume_action(Some(&saved), "fp1");
         assert_eq!(
             action,
-            ResumeAction::Rerun { reason: RerunReason::Failed { error: "job 14 FAILED".into() } }
+            ResumeAction::Rerun {
+                reason: RerunReason::Failed {
+                    error: "job 14 FAILED".into()
+                }
+            }
         );
     }
 }
