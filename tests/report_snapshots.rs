@@ -52,7 +52,7 @@ fn check(
     }
 }
 
-/// A SAT run: two imports, an analysis, metrics with one failing and one missing check, a
+/// Builds a SAT run: two imports, an analysis, metrics with one failing and one missing check, a
 /// failed cleanup, a skipped download and a pending step.
 fn sat_state() -> RunState {
     let manifest = ManifestRef {

@@ -319,7 +319,7 @@ fn version_0_fixture_loads() {
 }
 
 #[test]
-fn version_0_lineage_is_stable_and_saves_as_current() {
+fn version_0_migration_is_stable() {
     let first = state::load(&fixture("v0-sat-lambda.state.json"))
         .unwrap()
         .unwrap();

@@ -24,7 +24,7 @@ pub use self::summary::summary_table;
 
 use crate::state::RunState;
 
-/// Which report files to write; `None` skips that format.
+/// Report files to write. `None` skips that format.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportFiles {
     pub junit: Option<PathBuf>,

@@ -8,7 +8,7 @@ use crate::state::{RunState, StepStatus};
 
 /// Renders the summary table: one row per step (step, kind, server job, state, duration,
 /// checks) in dependency order, then a totals line. Columns are padded to fixed widths;
-/// `color` adds ANSI colours to the state column only.
+/// `color` adds ANSI colors to the state column only.
 pub fn summary_table(state: &RunState, color: bool) -> String {
     let header = ["STEP", "KIND", "JOB", "STATE", "DURATION", "CHECKS"];
     let layers = order::layers(state);
@@ -38,22 +38,22 @@ pub fn summary_table(state: &RunState, color: bool) -> String {
     let mut out = String::new();
     push_row(&mut out, &header.map(str::to_owned), &widths, None);
     for (cells, status) in &rows {
-        push_row(&mut out, cells, &widths, color.then(|| colour_of(status)));
+        push_row(&mut out, cells, &widths, color.then(|| color_code(status)));
     }
     out.push_str(&totals_line(state));
     out.push('\n');
     out
 }
 
-fn push_row(out: &mut String, cells: &[String; 6], widths: &[usize; 6], colour: Option<&str>) {
+fn push_row(out: &mut String, cells: &[String; 6], widths: &[usize; 6], color: Option<&str>) {
     let mut line = String::new();
     for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
         if i > 0 {
             line.push_str("  ");
         }
         let padded = format!("{cell:<width$}");
-        // Column 3 is the state; colour goes around the padded text so widths stay right.
-        match colour {
+        // Column 3 is the state. The color codes go around the padded text, so widths stay right.
+        match color {
             Some(code) if i == 3 => {
                 let _ = write!(line, "\x1b[{code}m{padded}\x1b[0m");
             }
@@ -64,7 +64,7 @@ fn push_row(out: &mut String, cells: &[String; 6], widths: &[usize; 6], colour: 
     out.push('\n');
 }
 
-fn colour_of(status: &StepStatus) -> &'static str {
+fn color_code(status: &StepStatus) -> &'static str {
     match status {
         StepStatus::Succeeded { .. } => "32",
         StepStatus::Failed { .. } | StepStatus::Cancelled { .. } => "31",

@@ -124,7 +124,7 @@ pub enum LockError {
     },
 }
 
-/// Quotes a path for a POSIX shell when it holds anything beyond common path characters.
+/// Quotes a path for a POSIX shell when it contains anything beyond common path characters.
 pub(crate) fn shell_quote(path: &Path) -> String {
     let text = path.display().to_string();
     let plain = !text.is_empty()

@@ -93,7 +93,7 @@ pub fn load(path: &Path) -> Result<Option<RunState>, StateError> {
 /// Saves `state` to `path` atomically, keeping the previous file as `<path>.bak`.
 ///
 /// Increments `serial` and sets `updated_at`. The new content goes to a temporary file in the
-/// same directory, which is flushed to disk before it is renamed over `path`; the directory is
+/// same directory, which is flushed to disk before it is renamed over `path`. The directory is
 /// then flushed too, so a crash at any point leaves either the old or the new state at `path`.
 /// The directory is created when missing. On failure, `serial` and `updated_at` are restored.
 ///
@@ -154,7 +154,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Points `<path>.bak` at the current file. A hard link costs no copy and leaves `path` in
-/// place, so there is no moment without a state file; a copy is the fallback on file systems
+/// place, so there is no moment without a state file. A copy is the fallback on file systems
 /// without hard links. Either way the backup appears under its name by an atomic rename.
 fn keep_backup(path: &Path) -> io::Result<()> {
     let backup_temp = with_suffix(path, ".bak.tmp");

@@ -3,7 +3,7 @@
 //! The lock file `<state>.lock` is created with `O_EXCL` and then held with `flock`, and it
 //! contains the holder's pid, host and start time as JSON. The kernel releases a `flock` when
 //! its holder dies, so a lock file whose `flock` is free was left behind by a process that did
-//! not clean up. Such a lock is reported as stale when its pid is gone from this host; it is
+//! not clean up. Such a lock is reported as stale when its pid is gone from this host. It is
 //! never removed silently, because the user should see that a run ended badly.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -22,7 +22,7 @@ use super::error::LockError;
 const MAX_ATTEMPTS: u32 = 20;
 const RETRY_DELAY: Duration = Duration::from_millis(25);
 
-/// Who holds a lock: the content of the lock file.
+/// Holder of a lock, as stored in the lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockInfo {
     pub pid: u32,
@@ -93,8 +93,8 @@ impl StateLock {
 
 impl Drop for StateLock {
     fn drop(&mut self) {
-        // Remove the file while the flock is still held, so that a waiting process cannot
-        // take this file's flock and mistake it for a stale lock; see `inspect_existing`.
+        // Remove the file while the flock is still held. A waiting process then cannot take
+        // this file's flock and mistake it for a stale lock (see `inspect_existing`).
         if let Err(err) = fs::remove_file(&self.path) {
             tracing::warn!(lock = %self.path.display(), error = %err, "failed to remove lock file");
         }
@@ -153,7 +153,7 @@ fn inspect_existing(state_path: &Path, path: &Path) -> Result<Inspection, LockEr
             });
         }
     };
-    let held = match file.try_lock() {
+    let flock_held = match file.try_lock() {
         Ok(()) => false,
         Err(TryLockError::WouldBlock) => true,
         Err(TryLockError::Error(source)) => {
@@ -164,7 +164,7 @@ fn inspect_existing(state_path: &Path, path: &Path) -> Result<Inspection, LockEr
             });
         }
     };
-    if !held && !still_at_path(&file, path) {
+    if !flock_held && !still_at_path(&file, path) {
         // The holder removed this file and released it; the name is free or newly taken.
         return Ok(Inspection::Retry);
     }
@@ -193,7 +193,7 @@ fn inspect_existing(state_path: &Path, path: &Path) -> Result<Inspection, LockEr
 
     let state = state_path.to_owned();
     let on_this_host = info.host == hostname();
-    let refusal = if held {
+    let error = if flock_held {
         LockError::Held {
             state,
             pid: info.pid,
@@ -227,7 +227,7 @@ fn inspect_existing(state_path: &Path, path: &Path) -> Result<Inspection, LockEr
             hint,
         }
     };
-    Ok(Inspection::Refused(refusal))
+    Ok(Inspection::Refused(error))
 }
 
 fn hostname() -> String {

@@ -18,7 +18,7 @@ pub struct RunState {
     /// Format version of this layout; see [`FORMAT_VERSION`].
     pub format_version: u32,
     /// Identity of this state's history. It stays the same across saves and resumes, so a state
-    /// file copied from another manifest's history can be told apart.
+    /// file copied from another manifest's history can be detected.
     pub lineage: Uuid,
     /// Save counter: incremented by every [`super::save`].
     pub serial: u64,
@@ -42,7 +42,7 @@ pub struct ManifestRef {
     pub path: PathBuf,
 }
 
-/// What one step instance did: its request fingerprint, status, outputs, checks and timings.
+/// Record of one step instance: its request fingerprint, status, outputs, checks and timings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
     /// Step kind, such as `import-dataset` or `analysis`.
@@ -98,9 +98,9 @@ impl StepRecord {
     }
 }
 
-/// Timestamps of one step instance. Local times come from slflow's clock; `job_*` times are the
-/// server's `createdAt`, `jobStartedAt` and `jobCompletedAt`, so that the timeline can show the
-/// time a job waited in the server's queue apart from the time it ran.
+/// Timestamps of one step instance. Local times come from slflow's clock. The `job_*` times are
+/// the server's `createdAt`, `jobStartedAt` and `jobCompletedAt`, so that the timeline can show
+/// the time a job waited in the server's queue apart from the time it ran.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepTimes {
     /// When every input was ready and the step waited for a free slot.
@@ -125,13 +125,13 @@ pub struct JobRef {
     pub uuid: Uuid,
 }
 
-/// Where a step instance is in its life. Each variant carries the data that only it has.
+/// Life-cycle state of a step instance. Each variant carries the data that only it has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum StepStatus {
     /// Not started yet.
     Pending,
-    /// A job-creating request is about to be sent, or was sent without a saved answer. On
+    /// A job-creating request is about to be sent, or was sent without a saved response. On
     /// resume, look the job up on the server by `tag` before submitting anything.
     Submitting { tag: String, since: DateTime<Utc> },
     /// In progress. `job` is the server job to re-attach to on resume; steps that create no job

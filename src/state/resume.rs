@@ -1,10 +1,11 @@
-//! What a new apply does with a step, given its saved record and its current fingerprint.
+//! Resume rules: the action a new apply takes for a step, from its saved record and its current
+//! fingerprint.
 
 use std::fmt;
 
 use super::model::{JobRef, StepRecord, StepStatus};
 
-/// What to do with one step instance when a run starts or resumes.
+/// Action for one step instance when a run starts or resumes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResumeAction {
     /// Never run (or never started): run it.
@@ -13,14 +14,14 @@ pub enum ResumeAction {
     Skip { job: Option<JobRef> },
     /// Its job is in flight: poll that job, never submit again.
     Attach { job: JobRef },
-    /// A job-creating request may have reached the server without its answer being saved:
-    /// search the server's jobs for `tag` and attach to a match before submitting anything.
+    /// A job-creating request may have reached the server without its response being saved.
+    /// Search the server's jobs for `tag` and attach to a match before submitting anything.
     FindSubmitted { tag: String },
     /// Run it again, for this reason.
     Rerun { reason: RerunReason },
 }
 
-/// Why a step that ran before runs again.
+/// Reason that a step which ran before runs again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RerunReason {
     /// It failed; carries the saved error.
