@@ -184,7 +184,11 @@ fn push_timeline(page: &mut String, state: &RunState, layers: &Layers) {
              <div class=\"seg running s-{status}\" style=\"left:{:.2}%;width:{:.2}%\" title=\"{status} {}\"></div>\
              </div></td></tr>",
             esc(id),
-            format::duration(queued),
+            if queued.is_zero() {
+                "-".to_owned()
+            } else {
+                format::duration(queued)
+            },
             format::duration(running),
             percent(start),
             percent(running_from) - percent(start),
