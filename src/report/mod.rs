@@ -1,1 +1,4 @@
-//! Placeholder; filled in by its own change.
+//! Reporters fed by run events, and writers of report files from saved state.
+
+pub mod lines;
+pub mod progress;

@@ -3,3 +3,5 @@
 
 pub mod poller;
 pub mod ratelimit;
+
+pub mod events;

@@ -33,8 +33,11 @@ pub trait JobFetcher: Send + Sync + 'static {
     type Job: PolledJob;
 
     /// Fetches one job by id.
-    fn fetch_one(&self, job_type: &str, id: u64)
-    -> impl Future<Output = anyhow::Result<Self::Job>> + Send;
+    fn fetch_one(
+        &self,
+        job_type: &str,
+        id: u64,
+    ) -> impl Future<Output = anyhow::Result<Self::Job>> + Send;
 
     /// Fetches several jobs of one type in one request; jobs missing from the answer are then
     /// fetched one by one.
@@ -54,7 +57,9 @@ pub struct PollTiming {
 
 impl PollTiming {
     fn next(self, current: Duration) -> Duration {
-        current.mul_f64(1.5).clamp(self.interval, self.max.max(self.interval))
+        current
+            .mul_f64(1.5)
+            .clamp(self.interval, self.max.max(self.interval))
     }
 }
 
@@ -81,7 +86,9 @@ pub struct Poller<J> {
 
 impl<J> Clone for Poller<J> {
     fn clone(&self) -> Self {
-        Poller { register: self.register.clone() }
+        Poller {
+            register: self.register.clone(),
+        }
     }
 }
 
@@ -171,14 +178,19 @@ async fn run_poller<F: JobFetcher>(
         let mut due_by_type: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for (id, entry) in &entries {
             if entry.due <= now {
-                due_by_type.entry(entry.job_type.clone()).or_default().push(*id);
+                due_by_type
+                    .entry(entry.job_type.clone())
+                    .or_default()
+                    .push(*id);
             }
         }
         for (job_type, mut ids) in due_by_type {
             ids.sort_unstable();
             let fetched = fetch_round(fetcher.as_ref(), &limiter, &job_type, &ids).await;
             for id in &ids {
-                let Some(entry) = entries.get_mut(id) else { continue };
+                let Some(entry) = entries.get_mut(id) else {
+                    continue;
+                };
                 match fetched.get(id) {
                     Some(Ok(job)) => {
                         let label = job.state_label();
@@ -252,10 +264,17 @@ async fn fetch_round<F: JobFetcher>(
     }
     // Without a batch, or for jobs the search did not return (a search hides inactive jobs),
     // fetch one by one.
-    let missing: Vec<u64> = ids.iter().copied().filter(|id| !results.contains_key(id)).collect();
+    let missing: Vec<u64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !results.contains_key(id))
+        .collect();
     for id in missing {
         limiter.acquire().await;
-        let result = fetcher.fetch_one(job_type, id).await.map_err(|e| format!("{e:#}"));
+        let result = fetcher
+            .fetch_one(job_type, id)
+            .await
+            .map_err(|e| format!("{e:#}"));
         results.insert(id, result);
     }
     results
@@ -304,8 +323,14 @@ mod tests {
 
         fn step(&self, id: u64) -> anyhow::Result<FakeJob> {
             let mut scripts = self.scripts.lock().unwrap();
-            let script = scripts.get_mut(&id).ok_or_else(|| anyhow::anyhow!("no job {id}"))?;
-            let state = if script.len() > 1 { script.remove(0) } else { script[0] };
+            let script = scripts
+                .get_mut(&id)
+                .ok_or_else(|| anyhow::anyhow!("no job {id}"))?;
+            let state = if script.len() > 1 {
+                script.remove(0)
+            } else {
+                script[0]
+            };
             if state == "ERR" {
                 anyhow::bail!("503 Service Unavailable");
             }
@@ -328,12 +353,18 @@ mod tests {
     }
 
     fn timing() -> PollTiming {
-        PollTiming { interval: Duration::from_secs(1), max: Duration::from_secs(4) }
+        PollTiming {
+            interval: Duration::from_secs(1),
+            max: Duration::from_secs(4),
+        }
     }
 
     #[tokio::test(start_paused = true)]
     async fn poll_errors_do_not_end_wait() {
-        let fetcher = Arc::new(Scripted::new(&[(7, &["RUNNING", "ERR", "ERR", "SUCCESSFUL"])]));
+        let fetcher = Arc::new(Scripted::new(&[(
+            7,
+            &["RUNNING", "ERR", "ERR", "SUCCESSFUL"],
+        )]));
         let poller = Poller::spawn(fetcher.clone(), Arc::new(RateLimiter::new(100.0, 10)));
         let mut seen = Vec::new();
         let last = poller
@@ -349,9 +380,16 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn many_jobs_polled_through_search() {
         let script: &[&'static str] = &["RUNNING", "SUCCESSFUL"];
-        let fetcher = Arc::new(Scripted::new(&[(1, script), (2, script), (3, script), (4, script)]));
+        let fetcher = Arc::new(Scripted::new(&[
+            (1, script),
+            (2, script),
+            (3, script),
+            (4, script),
+        ]));
         let poller = Poller::spawn(fetcher.clone(), Arc::new(RateLimiter::new(100.0, 10)));
-        let watches: Vec<_> = (1..=4).map(|id| poller.watch("analysis", id, timing())).collect();
+        let watches: Vec<_> = (1..=4)
+            .map(|id| poller.watch("analysis", id, timing()))
+            .collect();
         for watch in watches {
             let job = watch.until_terminal(|_| {}).await.expect("terminal");
             assert_eq!(job.state, "SUCCESSFUL");

@@ -22,12 +22,19 @@ struct Bucket {
 impl RateLimiter {
     /// Creates a limiter; `rate` is in requests per second and must be positive.
     pub fn new(rate: f64, burst: u32) -> Self {
-        let rate = if rate.is_finite() && rate > 0.0 { rate } else { 1.0 };
+        let rate = if rate.is_finite() && rate > 0.0 {
+            rate
+        } else {
+            1.0
+        };
         let burst = f64::from(burst.max(1));
         RateLimiter {
             rate,
             burst,
-            bucket: Mutex::new(Bucket { tokens: burst, refilled_at: Instant::now() }),
+            bucket: Mutex::new(Bucket {
+                tokens: burst,
+                refilled_at: Instant::now(),
+            }),
         }
     }
 
@@ -65,7 +72,10 @@ mod tests {
         // Two requests ride the burst; the other ten need 1/10 s each.
         let elapsed = start.elapsed();
         assert!(elapsed >= Duration::from_millis(990), "elapsed {elapsed:?}");
-        assert!(elapsed <= Duration::from_millis(1100), "elapsed {elapsed:?}");
+        assert!(
+            elapsed <= Duration::from_millis(1100),
+            "elapsed {elapsed:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
