@@ -5,3 +5,4 @@ pub mod poller;
 pub mod ratelimit;
 
 pub mod events;
+pub mod interrupt;
