@@ -8,7 +8,9 @@ mod format;
 mod html;
 mod json;
 mod junit;
+pub mod lines;
 mod order;
+pub mod progress;
 mod summary;
 
 use std::fs;

@@ -1,1 +1,8 @@
-//! Placeholder; filled in by its own change.
+//! The run: a coordinator that alone owns run state, workers that run steps, and one poller for
+//! every server job in flight.
+
+pub mod poller;
+pub mod ratelimit;
+
+pub mod events;
+pub mod interrupt;
