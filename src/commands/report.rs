@@ -1,6 +1,5 @@
 //! `slflow report`: write JUnit, JSON, HTML or CSV reports from saved state.
 
-<<<<<<< HEAD
 use crate::cli::{ColorChoice, GlobalArgs, ReportArgs};
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::report::{self, ReportFiles};
@@ -31,10 +30,4 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> CommandResult {
         }
     }
     Ok(Exit::Success)
-=======
-pub fn run(_global: &GlobalArgs, _args: ReportArgs) -> CommandResult {
-    Err(Failure::internal(miette::miette!(
-        "`slflow report` is not implemented yet"
-    )))
->>>>>>> run
 }

@@ -1,6 +1,5 @@
 //! `slflow status`: print the saved state of the last run.
 
-<<<<<<< HEAD
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::PathBuf;
@@ -168,10 +167,4 @@ fn step_details(record: &StepRecord) -> String {
 
 fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-=======
-pub fn run(_global: &GlobalArgs, _manifest: &ManifestArgs, _format: OutputFormat) -> CommandResult {
-    Err(Failure::internal(miette::miette!(
-        "`slflow status` is not implemented yet"
-    )))
->>>>>>> run
 }
