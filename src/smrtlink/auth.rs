@@ -99,18 +99,12 @@ impl Gateway {
                             .request_token(http, timeout, Grant::Password)
                             .await
                             .map_err(|relogin| {
-                                let failure = match relogin.kind {
-                                    ApiErrorKind::Auth(AuthFailure::LoginRejected { .. }) => {
-                                        relogin.kind
-                                    }
-                                    other => {
-                                        ApiErrorKind::Auth(AuthFailure::RefreshAndReloginFailed {
-                                            refresh: refresh_error.kind.to_string(),
-                                            relogin: other.to_string(),
-                                        })
-                                    }
-                                };
-                                Failed::from(failure)
+                                Failed::from(ApiErrorKind::Auth(
+                                    AuthFailure::RefreshAndReloginFailed {
+                                        refresh: refresh_error.kind.to_string(),
+                                        relogin: relogin.kind.to_string(),
+                                    },
+                                ))
                             })?;
                         let access = fresh.access.clone();
                         *slot = Some(fresh);
