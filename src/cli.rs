@@ -274,10 +274,14 @@ pub fn main() -> std::process::ExitCode {
 pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
     let global = cli.global;
     match cli.command {
-        Command::Validate { manifest, format } => commands::validate::run(&global, &manifest, format),
-        Command::Plan { manifest, format, detailed_exitcode } => {
-            commands::plan::run(&global, &manifest, format, detailed_exitcode)
+        Command::Validate { manifest, format } => {
+            commands::validate::run(&global, &manifest, format)
         }
+        Command::Plan {
+            manifest,
+            format,
+            detailed_exitcode,
+        } => commands::plan::run(&global, &manifest, format, detailed_exitcode),
         Command::Apply(args) => commands::apply::run(&global, args),
         Command::Status { manifest, format } => commands::status::run(&global, &manifest, format),
         Command::Graph { manifest, format } => commands::graph::run(&global, &manifest, format),

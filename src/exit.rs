@@ -46,7 +46,11 @@ impl Exit {
                 Exit::Internal => 5,
             }
         }
-        if rank(other) > rank(self) { other } else { self }
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
     }
 }
 
@@ -65,22 +69,34 @@ pub struct Failure {
 impl Failure {
     /// A usage or manifest error (exit 2).
     pub fn usage(report: impl Into<miette::Report>) -> Self {
-        Failure { exit: Exit::Usage, report: report.into() }
+        Failure {
+            exit: Exit::Usage,
+            report: report.into(),
+        }
     }
 
     /// A runtime failure talking to the server or running a step (exit 3).
     pub fn runtime(report: impl Into<miette::Report>) -> Self {
-        Failure { exit: Exit::StepFailed, report: report.into() }
+        Failure {
+            exit: Exit::StepFailed,
+            report: report.into(),
+        }
     }
 
     /// An internal error (exit 1).
     pub fn internal(report: impl Into<miette::Report>) -> Self {
-        Failure { exit: Exit::Internal, report: report.into() }
+        Failure {
+            exit: Exit::Internal,
+            report: report.into(),
+        }
     }
 
     /// Wraps any error with a chosen exit code, keeping its cause chain.
     pub fn with_exit(exit: Exit, err: anyhow::Error) -> Self {
-        Failure { exit, report: miette::miette!("{err:#}") }
+        Failure {
+            exit,
+            report: miette::miette!("{err:#}"),
+        }
     }
 }
 

@@ -1,0 +1,1 @@
+//! The JSON Schema of the manifest, for editors (taplo / Even Better TOML) and for `schema`.
