@@ -242,6 +242,13 @@ impl Templates {
                 .state()
                 .lookup("value")
                 .unwrap_or(minijinja::Value::UNDEFINED);
+            // `set` accepts an undefined attribute even in strict mode; a value must not be.
+            if value.is_undefined() {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::UndefinedError,
+                    "the expression gives an undefined value (a missing key or attribute?)",
+                ));
+            }
             serde_json::to_value(&value).map_err(|err| {
                 minijinja::Error::new(minijinja::ErrorKind::BadSerialization, err.to_string())
             })

@@ -3,7 +3,8 @@
 //! for unknown ones.
 //!
 //! In lenient mode (plan time), a placeholder string for a value known only after another step
-//! is accepted by any field: numbers become 0, booleans false, lists and tables empty. The
+//! is accepted by any field: numbers become 0, booleans false, tables empty, and lists hold
+//! the placeholder once. The
 //! options built that way are only used for display; the runner renders the real ones.
 
 use std::fmt;
@@ -292,7 +293,12 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         if self.placeholder() {
-            return visitor.visit_seq(Empty);
+            // A list known later is shown as a one-element list of its placeholder.
+            let one = std::slice::from_ref(self.value);
+            return visitor.visit_seq(Seq {
+                iter: one.iter().enumerate(),
+                lenient: true,
+            });
         }
         self.deserialize_any(visitor)
     }

@@ -8,7 +8,7 @@ use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Map;
 
-use crate::manifest::error::{ManifestError, SourceFile, Span, lookup_hint};
+use crate::manifest::error::{ManifestError, SourceFile, Span, did_you_mean, lookup_hint};
 use crate::manifest::template::{TemplateString, Tpl};
 
 use super::stepdef::StepDef;
@@ -125,16 +125,17 @@ fn check_template(
     }
     for var in &refs.vars {
         if !scope.vars.contains_key(var) {
-            let help = lookup_hint(var, "variables", scope.vars.keys().map(String::as_str));
+            let help = match did_you_mean(var, scope.vars.keys().map(String::as_str)) {
+                Some(best) => format!("did you mean `vars.{best}`?"),
+                None => format!("define it in [vars], in a --vars-file, or with --var {var}=..."),
+            };
             return Err(ManifestError::at(
                 file,
                 span_of(template, &format!("vars.{var}"), span),
                 format!("undefined variable `vars.{var}`"),
                 "not in [vars]",
             )
-            .with_help(format!(
-                "{help}; or define it in [vars], --vars-file or --var {var}=..."
-            )));
+            .with_help(help));
         }
     }
     if (refs.uses_item || refs.uses_key) && !scope.allow_item {

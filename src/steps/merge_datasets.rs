@@ -36,7 +36,11 @@ impl Options {
         if !is_deferred(&self.dataset_type) {
             dataset_type(&self.dataset_type, &["dataset_type"])?;
         }
-        if self.datasets.len() == 1 {
+        let deferred = self
+            .datasets
+            .iter()
+            .any(|d| matches!(d, IdRef::Text(t) if is_deferred(t)));
+        if self.datasets.len() == 1 && !deferred {
             return Err(FieldError::new(
                 &["datasets"],
                 "a merge needs at least two datasets, found one",
