@@ -14,5 +14,6 @@ pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: GraphFormat) -> Co
         GraphFormat::Mermaid => graph_output::mermaid(&plan),
     };
     print!("{text}");
+    super::validate::exit_without_drop(plan);
     Ok(Exit::Success)
 }

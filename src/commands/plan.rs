@@ -24,7 +24,10 @@ pub fn run(
             serde_json::to_string_pretty(&output::json(&plan, &labels)).unwrap_or_default()
         ),
     }
-    if detailed_exitcode && Summary::of(&labels).work_to_do() {
+    let work = Summary::of(&labels).work_to_do();
+    drop(labels);
+    super::validate::exit_without_drop(plan);
+    if detailed_exitcode && work {
         return Ok(Exit::Usage);
     }
     Ok(Exit::Success)

@@ -56,7 +56,14 @@ pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: OutputFormat) -> C
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
     }
+    exit_without_drop(plan);
     Ok(Exit::Success)
+}
+
+/// Skips freeing the plan: the process is about to exit, and for large manifests freeing
+/// hundreds of thousands of small allocations takes about a tenth of the run time.
+pub fn exit_without_drop(plan: crate::plan::Plan) {
+    std::mem::forget(plan);
 }
 
 fn display(path: &Path) -> String {

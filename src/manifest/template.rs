@@ -1,7 +1,7 @@
 //! Templates in manifest values: strict minijinja rendering, compiled once per distinct text,
 //! and the static list of names each template reads (which gives the step dependencies).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -9,15 +9,16 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use super::error::Span;
 use super::raw::{RawKind, RawValue};
 
-/// The minijinja environment holding every compiled template of a manifest.
+/// The minijinja environment that compiles and caches a manifest's templates.
 pub struct Templates {
     env: Environment<'static>,
-    compiled: HashSet<String>,
+    /// Names read by each distinct template text, so each text is parsed once.
+    analysed: HashMap<String, Refs>,
 }
 
 impl std::fmt::Debug for Templates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Templates({} compiled)", self.compiled.len())
+        write!(f, "Templates({} analysed)", self.analysed.len())
     }
 }
 
@@ -186,11 +187,13 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
-        env.set_debug(true);
         env.set_keep_trailing_newline(true);
+        // A template's name is its text, so the loader compiles it on first use and the
+        // environment caches it for the next instance that renders the same text.
+        env.set_loader(|name| Ok(Some(name.to_string())));
         Templates {
             env,
-            compiled: HashSet::new(),
+            analysed: HashMap::new(),
         }
     }
 
@@ -215,17 +218,19 @@ impl Templates {
             file_offset,
             refs: Refs::default(),
         };
-        if !self.compiled.contains(&name) {
-            if let Err(err) = self.env.add_template_owned(name.clone(), name.clone()) {
-                return Err((err, template));
-            }
-            self.compiled.insert(name.clone());
+        if let Some(refs) = self.analysed.get(&name) {
+            template.refs = refs.clone();
+            return Ok(template);
         }
-        let names = match self.env.get_template(&name) {
+        // Compile without caching: most templates read step outputs and are rendered only by
+        // the runner, and keeping thousands of compiled templates costs more memory than the
+        // loader's compile-on-first-render costs time.
+        let names = match self.env.template_from_str(&name) {
             Ok(t) => t.undeclared_variables(true),
             Err(err) => return Err((err, template)),
         };
         template.refs = analyse(names);
+        self.analysed.insert(name, template.refs.clone());
         Ok(template)
     }
 

@@ -15,17 +15,19 @@ use super::{FanoutNode, Plan, PlanInput, PlanNode, StepInstance, deps, header};
 /// Builds the plan from its input; see `Plan::build`.
 pub fn build(input: &PlanInput) -> Result<Plan, ManifestError> {
     let file = &input.manifest;
-    let root = raw::parse(file)?;
+    let mut root = raw::parse(file)?;
     let stem = std::path::Path::new(&*file.name).file_stem().map_or_else(
         || "manifest".to_string(),
         |s| s.to_string_lossy().into_owned(),
     );
     let header = header::read(file, &root, &input.overrides, &stem)?;
-    let Some((steps_table, steps_span)) = &header.steps else {
+    let Some(steps_span) = &header.steps else {
         let end = file.text.len();
         return Err(ManifestError::at(file, end..end, "the manifest has no steps", "end of file")
             .with_help("add a step, e.g.\n[steps.subreads]\nkind = \"import-dataset\"\npath = \"data/movie.subreadset.xml\""));
     };
+    // Moved out rather than copied: for large manifests the step tables are most of the tree.
+    let steps_table = take_steps(&mut root);
     if steps_table.entries.is_empty() {
         return Err(ManifestError::at(
             file,
@@ -85,6 +87,17 @@ pub fn build(input: &PlanInput) -> Result<Plan, ManifestError> {
     Ok(plan)
 }
 
+fn take_steps(root: &mut raw::RawValue) -> raw::RawTable {
+    if let raw::RawKind::Table(table) = &mut root.kind {
+        if let Some(entry) = table.entries.iter_mut().find(|e| e.key == "steps") {
+            if let raw::RawKind::Table(steps) = &mut entry.value.kind {
+                return std::mem::take(steps);
+            }
+        }
+    }
+    raw::RawTable::default()
+}
+
 fn setting_text(
     file: &SourceFile,
     templates: &Templates,
@@ -124,6 +137,15 @@ fn setting_text(
 fn add_nodes(plan: &mut Plan, order: &[usize]) -> Result<(), ManifestError> {
     let mut step_nodes: HashMap<String, Vec<String>> = HashMap::with_capacity(plan.steps.len());
     let mut nodes = Vec::with_capacity(plan.steps.len());
+    let base_ctx = {
+        let env = RenderEnv {
+            file: &plan.file,
+            templates: &plan.templates,
+            vars: &plan.vars_ctx,
+            manifest: &plan.manifest_ctx,
+        };
+        env.context(None, None, None)
+    };
     for &i in order {
         let def = &plan.steps[i];
         let mut needs = Vec::new();
@@ -149,8 +171,7 @@ fn add_nodes(plan: &mut Plan, order: &[usize]) -> Result<(), ManifestError> {
                 needs,
             }));
         } else if def.fans_out() {
-            let ctx = env.context(None, None, None);
-            for (key, item) in env.fanout_items(def, &ctx)? {
+            for (key, item) in env.fanout_items(def, &base_ctx)? {
                 let ctx = env.context(None, Some(&item), Some(&key));
                 let (options, waits_for) = env.options(def, &ctx, true)?;
                 let id = format!("{}[{key}]", def.id);
@@ -168,8 +189,7 @@ fn add_nodes(plan: &mut Plan, order: &[usize]) -> Result<(), ManifestError> {
                 }));
             }
         } else {
-            let ctx = env.context(None, None, None);
-            let (options, waits_for) = env.options(def, &ctx, true)?;
+            let (options, waits_for) = env.options(def, &base_ctx, true)?;
             ids.push(def.id.clone());
             nodes.push(PlanNode::Instance(StepInstance {
                 id: def.id.clone(),

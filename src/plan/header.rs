@@ -63,8 +63,8 @@ pub struct Header {
     pub vars: Map<String, Value>,
     pub server_url: Option<String>,
     pub defaults: StepSettings,
-    /// The `[steps]` table and the span of its key.
-    pub steps: Option<(RawTable, Span)>,
+    /// The span of the `steps` key, when there is a `[steps]` table.
+    pub steps: Option<Span>,
 }
 
 /// Reads the top-level tables of a parsed manifest.
@@ -143,7 +143,10 @@ pub fn read(
         None => StepSettings::default(),
     };
     let steps = match table.get("steps") {
-        Some(entry) => Some((table_value(file, entry)?.clone(), entry.key_span.clone())),
+        Some(entry) => {
+            table_value(file, entry)?;
+            Some(entry.key_span.clone())
+        }
         None => None,
     };
     Ok(Header {

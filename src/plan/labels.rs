@@ -144,6 +144,8 @@ pub fn label<'a>(plan: &'a Plan, state: &dyn SavedState) -> Vec<LabeledNode<'a>>
         };
         let options = match instance.options() {
             Some(o) => Some(o.clone()),
+            // Without saved outputs nothing deferred can be rendered; skip the attempt.
+            None if outputs.is_empty() => None,
             None => plan.render_instance(instance, &outputs).ok(),
         };
         let fingerprint = options.as_ref().map(|o| o.fingerprint(&server));

@@ -187,6 +187,11 @@ impl StepOutputs {
         self.by_instance.insert(instance_id.into(), outputs);
     }
 
+    /// Returns whether no outputs are recorded.
+    pub fn is_empty(&self) -> bool {
+        self.by_instance.is_empty()
+    }
+
     /// Returns the outputs of an instance.
     pub fn get(&self, instance_id: &str) -> Option<&serde_json::Value> {
         self.by_instance.get(instance_id)
