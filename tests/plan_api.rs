@@ -291,3 +291,74 @@ fn detailed_exitcode_reports_work() {
         json!("/smrt-link/job-manager/jobs/analysis/(known after sat)/reports")
     );
 }
+
+#[test]
+fn vars_file_then_var_arguments_override_defaults() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vars = dir.path().join("site.toml");
+    std::fs::write(
+        &vars,
+        "min_concordance = 0.85\nreference = \"/site/ref.xml\"\n",
+    )
+    .expect("write vars file");
+    let manifest =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ok/sat.toml");
+    let input = PlanInput::read(
+        &manifest,
+        Some(&vars),
+        vec!["min_concordance=0.9".into()],
+        None,
+    )
+    .expect("reads");
+    let plan = Plan::build(&input).expect("builds");
+    let Some(StepOptions::ImportDataset(reference)) =
+        plan.instance("reference").and_then(|i| i.options())
+    else {
+        panic!("final import options expected")
+    };
+    assert_eq!(reference.path, "/site/ref.xml");
+    let mut outputs = StepOutputs::new();
+    outputs.insert("sat", json!({ "id": 1 }));
+    let metrics = plan.instance("metrics").expect("metrics");
+    let StepOptions::ReportMetrics(options) =
+        plan.render_instance(metrics, &outputs).expect("renders")
+    else {
+        panic!("report-metrics options expected")
+    };
+    assert_eq!(options.checks().expect("checks")[0].value, json!(0.9));
+}
+
+/// Cuts every fixture at many points and mutates bytes: building must return, never panic.
+#[test]
+fn truncated_and_mutated_manifests_never_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ok");
+    let mut cases = 0;
+    for entry in std::fs::read_dir(dir).expect("fixtures") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("fixture text");
+        let cuts: Vec<usize> = (0..text.len())
+            .step_by(7)
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        for cut in cuts {
+            let truncated = &text[..cut];
+            for variant in [
+                truncated.to_string(),
+                truncated.replace('"', "'"),
+                truncated.replace("}}", "}"),
+                truncated.replace('=', " "),
+            ] {
+                let input = PlanInput {
+                    manifest: SourceFile::new("fuzz.toml", variant),
+                    base_dir: ".".into(),
+                    overrides: VarOverrides::default(),
+                    server: None,
+                };
+                if let Ok(plan) = Plan::build(&input) {
+                    let _ = labels::label(&plan, &labels::NoState);
+                }
+                cases += 1;
+            }
+        }
+    }
+    assert!(cases > 500, "only {cases} cases ran");
+}

@@ -197,12 +197,13 @@ impl Templates {
         }
     }
 
-    /// Compiles a template string (once per distinct text) and analyses the names it reads.
+    /// Checks a template string's syntax and analyses the names it reads (once per distinct
+    /// text). On error, returns the error with the template for locating it.
     pub fn compile(
         &mut self,
         source: &str,
         file_offset: Option<usize>,
-    ) -> Result<TemplateString, (minijinja::Error, TemplateString)> {
+    ) -> Result<TemplateString, Box<(minijinja::Error, TemplateString)>> {
         let (name, whole, shift) = match whole_expression(source) {
             Some((expr, start)) => {
                 let name = format!("{WRAP_PREFIX}{expr}{WRAP_SUFFIX}");
@@ -227,7 +228,7 @@ impl Templates {
         // loader's compile-on-first-render costs time.
         let names = match self.env.template_from_str(&name) {
             Ok(t) => t.undeclared_variables(true),
-            Err(err) => return Err((err, template)),
+            Err(err) => return Err(Box::new((err, template))),
         };
         template.refs = analyse(names);
         self.analysed.insert(name, template.refs.clone());
@@ -307,10 +308,10 @@ pub fn string_offset(file_text: &str, value: &RawValue) -> Option<usize> {
     };
     let raw = file_text.get(value.span.clone())?;
     for open in ["\"\"\"\n", "'''\n", "\"\"\"", "'''", "\"", "'"] {
-        if let Some(rest) = raw.strip_prefix(open) {
-            if rest.starts_with(text.as_str()) {
-                return Some(value.span.start + open.len());
-            }
+        if let Some(rest) = raw.strip_prefix(open)
+            && rest.starts_with(text.as_str())
+        {
+            return Some(value.span.start + open.len());
         }
     }
     None

@@ -69,10 +69,10 @@ fn typed_value(text: &str, default: Option<&Value>) -> Value {
     if let Ok(i) = text.parse::<i64>() {
         return Value::from(i);
     }
-    if let Ok(f) = text.parse::<f64>() {
-        if f.is_finite() {
-            return Value::from(f);
-        }
+    if let Ok(f) = text.parse::<f64>()
+        && f.is_finite()
+    {
+        return Value::from(f);
     }
     match text {
         "true" => Value::Bool(true),

@@ -88,12 +88,11 @@ pub fn build(input: &PlanInput) -> Result<Plan, ManifestError> {
 }
 
 fn take_steps(root: &mut raw::RawValue) -> raw::RawTable {
-    if let raw::RawKind::Table(table) = &mut root.kind {
-        if let Some(entry) = table.entries.iter_mut().find(|e| e.key == "steps") {
-            if let raw::RawKind::Table(steps) = &mut entry.value.kind {
-                return std::mem::take(steps);
-            }
-        }
+    if let raw::RawKind::Table(table) = &mut root.kind
+        && let Some(entry) = table.entries.iter_mut().find(|e| e.key == "steps")
+        && let raw::RawKind::Table(steps) = &mut entry.value.kind
+    {
+        return std::mem::take(steps);
     }
     raw::RawTable::default()
 }

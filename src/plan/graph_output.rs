@@ -15,11 +15,11 @@ fn quote(text: &str) -> String {
 fn fanout_groups(plan: &Plan) -> BTreeMap<usize, Vec<usize>> {
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, node) in plan.nodes().iter().enumerate() {
-        if let PlanNode::Instance(instance) = node {
-            if instance.key.is_some() {
-                let step = plan.step_index.get(&instance.step).copied().unwrap_or(0);
-                groups.entry(step).or_default().push(i);
-            }
+        if let PlanNode::Instance(instance) = node
+            && instance.key.is_some()
+        {
+            let step = plan.step_index.get(&instance.step).copied().unwrap_or(0);
+            groups.entry(step).or_default().push(i);
         }
     }
     groups

@@ -56,15 +56,13 @@ impl RenderEnv<'_> {
         Ok(match tpl {
             Tpl::Literal { value, .. } => value.clone(),
             Tpl::Template { span, template } => {
-                if defer {
-                    if let Some(first) = template.refs.steps.first() {
-                        for r in &template.refs.steps {
-                            if !deferred.contains(&r.step) {
-                                deferred.push(r.step.clone());
-                            }
+                if defer && let Some(first) = template.refs.steps.first() {
+                    for r in &template.refs.steps {
+                        if !deferred.contains(&r.step) {
+                            deferred.push(r.step.clone());
                         }
-                        return Ok(Json::String(deferred_placeholder(&first.step)));
                     }
+                    return Ok(Json::String(deferred_placeholder(&first.step)));
                 }
                 self.templates.render(template, ctx).map_err(|err| {
                     super::stepdef::template_error(

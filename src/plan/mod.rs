@@ -130,6 +130,8 @@ pub struct FanoutNode {
 }
 
 /// A node of the plan's DAG.
+// Nearly every node is an instance, so boxing it would only add an allocation per node.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum PlanNode {
     Instance(StepInstance),

@@ -86,15 +86,16 @@ pub fn text(plan: &Plan, labels: &[LabeledNode<'_>]) -> String {
         out.push('\n');
         let node = label.node;
         let _ = writeln!(out, "{} ({}): {}", node.id(), node.kind(), label.action);
-        if let PlanNode::Instance(instance) = node {
-            if label.options.is_none() && !instance.waits_for.is_empty() {
-                let names: Vec<String> = instance
-                    .waits_for
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect();
-                let _ = writeln!(out, "  values known after {}", names.join(", "));
-            }
+        if let PlanNode::Instance(instance) = node
+            && label.options.is_none()
+            && !instance.waits_for.is_empty()
+        {
+            let names: Vec<String> = instance
+                .waits_for
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect();
+            let _ = writeln!(out, "  values known after {}", names.join(", "));
         }
         for request in requests(label) {
             let path = display_deferred(&request.path);

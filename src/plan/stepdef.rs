@@ -243,7 +243,8 @@ pub fn to_tpl(
                     span,
                     template: Arc::new(template),
                 },
-                Err((err, template)) => {
+                Err(failed) => {
+                    let (err, template) = *failed;
                     return Err(template_error(
                         file,
                         &template,
