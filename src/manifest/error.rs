@@ -233,7 +233,7 @@ where
 }
 
 /// Builds the hint for a failed lookup: "did you mean `x`?" or the list of valid names.
-pub fn lookup_hint<'a, I>(name: &str, what: &str, candidates: I) -> String
+pub fn lookup_hint<'a, I>(name: &str, plural: &str, candidates: I) -> String
 where
     I: IntoIterator<Item = &'a str> + Clone,
 {
@@ -242,10 +242,10 @@ where
     }
     let all: Vec<String> = candidates.into_iter().map(|c| format!("`{c}`")).collect();
     if all.is_empty() {
-        format!("there are no {what}")
+        format!("there are no {plural}")
     } else if all.len() > 12 {
-        format!("valid {what} include: {}, ...", all[..12].join(", "))
+        format!("valid {plural} include: {}, ...", all[..12].join(", "))
     } else {
-        format!("valid {what} are: {}", all.join(", "))
+        format!("valid {plural} are: {}", all.join(", "))
     }
 }

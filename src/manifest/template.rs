@@ -25,7 +25,7 @@ impl std::fmt::Debug for Templates {
 /// Global functions of minijinja that a template may call; they are not manifest names.
 const GLOBALS: &[&str] = &["range", "dict", "namespace", "debug"];
 
-/// What a template reads, found by static analysis.
+/// The names a template reads, found by static analysis.
 #[derive(Debug, Clone, Default)]
 pub struct Refs {
     /// `steps.<step>` and, when written as an attribute, `.<output>`.
@@ -130,8 +130,8 @@ impl Tpl {
         }
     }
 
-    /// Finds the span of the value (or key) at `path`; stops at the deepest part written in
-    /// the manifest when the path goes into a value produced by a template.
+    /// Finds the span of the value (or key) at `path`. When the path goes into a value that a
+    /// template produced, it returns the span of that template.
     pub fn locate(&self, path: &[String], at_key: bool) -> Span {
         let Some((first, rest)) = path.split_first() else {
             return self.span().clone();

@@ -1,6 +1,6 @@
 //! `graph` output: the DAG as Graphviz DOT or a Mermaid flowchart. Fan-outs expanded at plan
 //! time are grouped in a box named after the step; fan-outs that expand at run time are drawn
-//! dashed (DOT) or as a subroutine shape (Mermaid) and say after which steps they expand.
+//! dashed (DOT) or as a subroutine shape (Mermaid) and show after which steps they expand.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

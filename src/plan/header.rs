@@ -31,7 +31,7 @@ pub struct StepSettings {
     /// First wait between polls of a server job.
     #[serde(with = "humantime_serde_compat")]
     pub poll_interval: Duration,
-    /// Longest wait between polls; the interval backs off towards it.
+    /// Maximum wait between polls; the interval backs off towards it.
     #[serde(with = "humantime_serde_compat")]
     pub poll_max: Duration,
 }
@@ -136,9 +136,7 @@ pub fn read(
                     return Err(unknown_key(file, e, "keys of [defaults]", SETTING_KEYS));
                 }
             }
-            apply_settings(file, t, StepSettings::default(), |_, text| {
-                Ok(text.to_string())
-            })?
+            apply_settings(file, t, StepSettings::default())?
         }
         None => StepSettings::default(),
     };
@@ -192,13 +190,12 @@ fn read_version(file: &SourceFile, table: &RawTable) -> Result<(), ManifestError
     }
 }
 
-/// Applies `timeout`, `poll_interval` and `poll_max` from a table over `base`; `render` turns
-/// the text of a value into the duration text (templates are rendered by the caller).
+/// Applies `timeout`, `poll_interval` and `poll_max` from a table over `base`. The caller has
+/// already rendered any template in these values.
 pub fn apply_settings(
     file: &SourceFile,
     table: &RawTable,
     base: StepSettings,
-    render: impl Fn(&RawEntry, &str) -> Result<String, ManifestError>,
 ) -> Result<StepSettings, ManifestError> {
     let mut settings = base;
     for entry in &table.entries {
@@ -221,7 +218,6 @@ pub fn apply_settings(
             )
             .with_help("write durations as text with a unit, e.g. \"30s\", \"5m\", \"12h\""));
         };
-        let text = render(entry, text)?;
         *slot = humantime::parse_duration(text.trim()).map_err(|err| {
             ManifestError::at(
                 file,
@@ -260,7 +256,7 @@ pub fn apply_settings(
 pub fn unknown_key(
     file: &SourceFile,
     entry: &RawEntry,
-    what: &str,
+    plural: &str,
     valid: &[&str],
 ) -> ManifestError {
     ManifestError::at(
@@ -269,7 +265,7 @@ pub fn unknown_key(
         format!("unknown key `{}`", entry.key),
         "unknown key",
     )
-    .with_help(lookup_hint(&entry.key, what, valid.iter().copied()))
+    .with_help(lookup_hint(&entry.key, plural, valid.iter().copied()))
 }
 
 fn string_value(file: &SourceFile, entry: &RawEntry) -> Result<String, ManifestError> {

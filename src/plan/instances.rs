@@ -13,7 +13,7 @@ use super::de::{DeError, ValueDe};
 use super::stepdef::{COMMON_KEYS, StepDef};
 use super::{Plan, StepInstance, StepOutputs};
 
-/// What rendering needs besides the step: the templates and the fixed context.
+/// The templates and the fixed context that rendering needs besides the step.
 pub struct RenderEnv<'a> {
     pub file: &'a SourceFile,
     pub templates: &'a Templates,

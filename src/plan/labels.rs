@@ -64,7 +64,7 @@ impl SavedState for BTreeMap<String, SavedRecord> {
     }
 }
 
-/// What `apply` would do with a node.
+/// The action `apply` would take with a node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {

@@ -27,7 +27,7 @@ use crate::manifest::vars::VarOverrides;
 use crate::steps::{Kind, StepOptions};
 use stepdef::StepDef;
 
-/// What the plan is built from.
+/// The inputs of plan construction.
 #[derive(Debug, Clone)]
 pub struct PlanInput {
     /// The manifest file (name as the user gave it, and contents).

@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::steps::common::{display_deferred, display_deferred_json};
+use crate::steps::common::{display_deferred, display_deferred_json, display_deferred_with};
 
 use super::labels::{Action, LabeledNode};
 use super::{Plan, PlanNode};
@@ -105,11 +105,12 @@ pub fn text(plan: &Plan, labels: &[LabeledNode<'_>]) -> String {
             }
             out.push('\n');
             if !request.body.is_null() {
-                let body = serde_json::to_string_pretty(&display_deferred_json(&request.body))
-                    .unwrap_or_default();
-                for line in body.lines() {
-                    let _ = writeln!(out, "       {line}");
-                }
+                // serde_json writes the placeholder mark as the escape `\u0001`.
+                let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
+                let body = display_deferred_with(&body, "\\u0001");
+                out.push_str("       ");
+                out.push_str(&body.replace('\n', "\n       "));
+                out.push('\n');
             }
         }
     }

@@ -179,9 +179,7 @@ pub fn parse(
         rendered.push(e);
     }
     let settings_table = crate::manifest::raw::RawTable { entries: rendered };
-    let settings = apply_settings(file, &settings_table, defaults, |_, text| {
-        Ok(text.to_string())
-    })?;
+    let settings = apply_settings(file, &settings_table, defaults)?;
     Ok(StepDef {
         id,
         id_span: entry.key_span.clone(),
@@ -287,7 +285,7 @@ pub fn template_error(
     template: &TemplateString,
     value_span: &Span,
     err: &minijinja::Error,
-    what: &str,
+    summary: &str,
 ) -> ManifestError {
     let span = template.file_span(err.range(), value_span);
     let detail = err.detail().map_or_else(
@@ -299,5 +297,5 @@ pub fn template_error(
         minijinja::ErrorKind::SyntaxError => "templates use minijinja syntax: `{{ expression }}`, e.g. `{{ vars.reference }}`".to_string(),
         _ => format!("the value is `{}`", template.source),
     };
-    ManifestError::at(file, span, format!("{what}: {detail}"), "here").with_help(help)
+    ManifestError::at(file, span, format!("{summary}: {detail}"), "here").with_help(help)
 }

@@ -217,7 +217,7 @@ pub fn suggest(name: &str, names: &[&'static str]) -> Option<String> {
     did_you_mean(name, names.iter().copied()).map(|s| format!("did you mean `{s}`?"))
 }
 
-/// The first character of the placeholder that stands, at plan time, for a value that is only
+/// The first character of the placeholder that is used, at plan time, for a value that is only
 /// known after another step has run. The placeholder is `\u{1}<step>\u{1}`.
 pub const DEFERRED_MARK: char = '\u{1}';
 
@@ -233,18 +233,27 @@ pub fn is_deferred(text: &str) -> bool {
 
 /// Replaces every placeholder in `text` with `(known after <step>)`.
 pub fn display_deferred(text: &str) -> String {
-    if !is_deferred(text) {
+    let mut mark = [0u8; 4];
+    display_deferred_with(text, DEFERRED_MARK.encode_utf8(&mut mark))
+}
+
+/// Replaces placeholders written with `mark` in place of the mark character, e.g. in JSON
+/// text where it appears escaped.
+pub fn display_deferred_with(text: &str, mark: &str) -> String {
+    if !text.contains(mark) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 16);
-    let mut parts = text.split(DEFERRED_MARK);
+    let mut parts = text.split(mark);
     if let Some(first) = parts.next() {
         out.push_str(first);
     }
     // Parts alternate: step name, text, step name, text, ...
     for (i, part) in parts.enumerate() {
         if i % 2 == 0 {
-            out.push_str(&format!("(known after {part})"));
+            out.push_str("(known after ");
+            out.push_str(part);
+            out.push(')');
         } else {
             out.push_str(part);
         }
