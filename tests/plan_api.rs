@@ -362,3 +362,13 @@ fn truncated_and_mutated_manifests_never_panic() {
     }
     assert!(cases > 500, "only {cases} cases ran");
 }
+
+#[test]
+fn plan_types_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Plan>();
+    assert_send_sync::<slflow::plan::StepInstance>();
+    assert_send_sync::<StepOptions>();
+    assert_send_sync::<StepOutputs>();
+    assert_send_sync::<slflow::manifest::ManifestError>();
+}

@@ -249,3 +249,34 @@ where
         format!("valid {plural} are: {}", all.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "a = 1\nnamé = \"x\"\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        let quote = text.find('"').expect("has a quote");
+        assert_eq!(line_col(text, quote), (2, 8));
+        assert_eq!(line_col(text, 10_000), (3, 1));
+    }
+
+    #[test]
+    fn hints_suggest_or_list() {
+        assert_eq!(
+            lookup_hint("pth", "keys", ["path", "project"]),
+            "did you mean `path`?"
+        );
+        assert_eq!(
+            lookup_hint("zzz", "keys", ["path"]),
+            "valid keys are: `path`"
+        );
+        assert_eq!(
+            lookup_hint("zzz", "keys", std::iter::empty::<&str>()),
+            "there are no keys"
+        );
+    }
+}

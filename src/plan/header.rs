@@ -97,6 +97,8 @@ pub fn read(
         Some(e) => string_value(file, e)?,
         None => String::new(),
     };
+    // NOTE: [vars] values are taken literally, so a variable cannot yet be a template that
+    // reads another variable; `{{ ... }}` in a var is passed on as text.
     let mut defaults_vars = Map::new();
     if let Some(entry) = table.get("vars") {
         let vars_table = table_value(file, entry)?;

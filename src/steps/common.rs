@@ -274,3 +274,53 @@ pub fn display_deferred_json(value: &serde_json::Value) -> serde_json::Value {
         other => other.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_display_as_known_after() {
+        let text = format!("/jobs/{}/reports", deferred_placeholder("sat"));
+        assert!(is_deferred(&text));
+        assert_eq!(display_deferred(&text), "/jobs/(known after sat)/reports");
+        assert_eq!(display_deferred("plain"), "plain");
+        let escaped = "\"\\u0001sat\\u0001\"";
+        assert_eq!(
+            display_deferred_with(escaped, "\\u0001"),
+            "\"(known after sat)\""
+        );
+    }
+
+    #[test]
+    fn dataset_types_resolve_by_any_name() {
+        for name in ["subreads", "SubreadSet", "PacBio.DataSet.SubreadSet"] {
+            assert_eq!(
+                dataset_type(name, &[]).ok(),
+                Some(("PacBio.DataSet.SubreadSet", "subreads"))
+            );
+        }
+        let err = dataset_type("subread", &["type"]).expect_err("typo is rejected");
+        assert_eq!(err.help.as_deref(), Some("did you mean `subreads`?"));
+    }
+
+    #[test]
+    fn filters_become_operator_strings() {
+        let filters: BTreeMap<String, serde_json::Value> =
+            serde_json::from_value(serde_json::json!({
+                "name": "lambda",
+                "num_records": { "ge": 100 },
+                "state": ["FAILED", "ABORTED"],
+            }))
+            .expect("valid JSON");
+        let fields: &[SearchField] = &[
+            ("name", "name"),
+            ("num_records", "numRecords"),
+            ("state", "state"),
+        ];
+        let criteria = search_criteria(&filters, fields).expect("valid filters");
+        assert_eq!(criteria["name"], "lambda");
+        assert_eq!(criteria["numRecords"], "gte:100");
+        assert_eq!(criteria["state"], "in:FAILED,ABORTED");
+    }
+}

@@ -161,3 +161,44 @@ fn scalar(value: &serde_json::Value, path: &[&str]) -> Result<serde_json::Value,
         .help("compare one metric with one value, e.g. `mapped_reads_n = { gt = 0 }`")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn three_spellings_parse() {
+        let expect: BTreeMap<String, serde_json::Value> = serde_json::from_value(json!({
+            "mapped_reads_n": { "gt": 0, "le": 100 },
+            "blast_identity__ge": 0.8,
+            "instrument": "54006",
+        }))
+        .expect("valid JSON");
+        let checks = parse(&expect).expect("valid checks");
+        let summary: Vec<(String, CompareOp)> =
+            checks.iter().map(|c| (c.attr.clone(), c.op)).collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("blast_identity".to_string(), CompareOp::Ge),
+                ("instrument".to_string(), CompareOp::Eq),
+                ("mapped_reads_n".to_string(), CompareOp::Gt),
+                ("mapped_reads_n".to_string(), CompareOp::Le),
+            ]
+        );
+    }
+
+    #[test]
+    fn comparisons_follow_types() {
+        assert_eq!(CompareOp::Ge.holds(&json!(0.85), &json!(0.8)), Ok(true));
+        assert_eq!(CompareOp::Lt.holds(&json!(3), &json!(2.5)), Ok(false));
+        assert_eq!(
+            CompareOp::Eq.holds(&json!("54006"), &json!("54006")),
+            Ok(true)
+        );
+        assert_eq!(CompareOp::Ne.holds(&json!(true), &json!(false)), Ok(true));
+        assert!(CompareOp::Gt.holds(&json!("a"), &json!("b")).is_err());
+        assert!(CompareOp::Eq.holds(&json!(1), &json!("1")).is_err());
+    }
+}
