@@ -1,8 +1,18 @@
-use crate::cli::*;
-use crate::exit::{CommandResult, Failure};
+//! `slflow graph`: the DAG as DOT or Mermaid.
 
-pub fn run(_global: &GlobalArgs, _manifest: &ManifestArgs, _format: GraphFormat) -> CommandResult {
-    Err(Failure::internal(miette::miette!(
-        "`slflow graph` is not implemented yet"
-    )))
+use crate::cli::{GlobalArgs, GraphFormat, ManifestArgs};
+use crate::exit::{CommandResult, Exit};
+use crate::plan::graph_output;
+
+use super::validate::load_plan;
+
+/// Runs `graph`.
+pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: GraphFormat) -> CommandResult {
+    let plan = load_plan(args)?;
+    let text = match format {
+        GraphFormat::Dot => graph_output::dot(&plan),
+        GraphFormat::Mermaid => graph_output::mermaid(&plan),
+    };
+    print!("{text}");
+    Ok(Exit::Success)
 }

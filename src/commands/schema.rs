@@ -1,8 +1,11 @@
-use crate::cli::*;
-use crate::exit::{CommandResult, Failure};
+//! `slflow schema`: print the manifest's JSON Schema.
 
+use crate::cli::GlobalArgs;
+use crate::exit::{CommandResult, Exit};
+
+/// Runs `schema`.
 pub fn run(_global: &GlobalArgs) -> CommandResult {
-    Err(Failure::internal(miette::miette!(
-        "`slflow schema` is not implemented yet"
-    )))
+    let schema = crate::manifest::schema::manifest_schema();
+    println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+    Ok(Exit::Success)
 }

@@ -1,8 +1,64 @@
-use crate::cli::*;
-use crate::exit::{CommandResult, Failure};
+//! `slflow validate`: parse, render, type-check and build the DAG; nothing is contacted.
 
-pub fn run(_global: &GlobalArgs, _manifest: &ManifestArgs, _format: OutputFormat) -> CommandResult {
-    Err(Failure::internal(miette::miette!(
-        "`slflow validate` is not implemented yet"
-    )))
+use std::path::Path;
+
+use crate::cli::{GlobalArgs, ManifestArgs, OutputFormat};
+use crate::exit::{CommandResult, Exit, Failure};
+use crate::plan::{Plan, PlanInput, PlanNode};
+
+/// Builds the plan from the command-line arguments; a manifest error becomes exit code 2.
+/// `plan` and `validate` take no `--server`, so the server comes from `SLFLOW_SERVER` (then
+/// `[server].url`) and is only used for fingerprints and display.
+pub fn load_plan(args: &ManifestArgs) -> Result<Plan, Failure> {
+    let server = std::env::var("SLFLOW_SERVER")
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let input = PlanInput::read(
+        &args.manifest,
+        args.vars_file.as_deref(),
+        args.vars.clone(),
+        server,
+    )
+    .map_err(Failure::usage)?;
+    Plan::build(&input).map_err(Failure::usage)
+}
+
+/// Runs `validate`.
+pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: OutputFormat) -> CommandResult {
+    let plan = load_plan(args)?;
+    let steps = plan.step_ids().count();
+    let instances = plan.instance_count();
+    let fanouts = plan
+        .nodes()
+        .iter()
+        .filter(|n| matches!(n, PlanNode::Fanout(_)))
+        .count();
+    match format {
+        OutputFormat::Text => {
+            let mut line = format!(
+                "{}: manifest `{}` is valid: {steps} step(s), {instances} instance(s)",
+                display(&args.manifest),
+                plan.name()
+            );
+            if fanouts > 0 {
+                line.push_str(&format!(", {fanouts} fan-out(s) that expand at run time"));
+            }
+            println!("{line}");
+        }
+        OutputFormat::Json => {
+            let doc = serde_json::json!({
+                "valid": true,
+                "manifest": { "name": plan.name(), "path": display(&args.manifest) },
+                "steps": steps,
+                "instances": instances,
+                "runtime_fanouts": fanouts,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+    Ok(Exit::Success)
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
 }
