@@ -6,3 +6,4 @@ pub mod ratelimit;
 
 pub mod events;
 pub mod interrupt;
+pub mod context;
