@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod dataset_xml;
 pub mod exit;
 pub mod logging;
 pub mod manifest;
