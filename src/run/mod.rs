@@ -7,3 +7,4 @@ pub mod ratelimit;
 pub mod events;
 pub mod interrupt;
 pub mod context;
+pub mod coordinator;
