@@ -285,7 +285,7 @@ async fn unauthorized_triggers_one_relogin() {
     );
     client.status().await.expect("first call");
 
-    // The server forgets its tokens, as after a restart.
+    // The server drops all its tokens, as after a restart.
     gateway.revoke_all();
     client.status().await.expect("401, fresh login, success");
 

@@ -1,8 +1,8 @@
 //! Gateway authentication: password grant, refresh ahead of expiry, and re-login on 401.
 //!
-//! One mutex guards the token, and it is held while a login or refresh is in flight, so
-//! concurrent requests wait for that one exchange instead of racing their own (the SMRT Link 12
-//! gateway misbehaves when several refreshes of one token overlap).
+//! One mutex guards the token and stays locked while a login or refresh is in flight. Concurrent
+//! requests therefore wait for that one exchange instead of starting their own, because the
+//! SMRT Link 12 API guide warns that concurrent refreshes of one token race.
 
 use std::time::{Duration, Instant};
 

@@ -57,6 +57,9 @@ pub enum TransportKind {
     Timeout,
     /// The server's TLS certificate is not trusted (self-signed or unknown issuer).
     UntrustedCertificate,
+    /// The server's TLS certificate was rejected for another reason: expired, not yet valid,
+    /// or issued for another host name.
+    InvalidCertificate,
     /// Any other failure to send the request or read the response.
     Other,
 }
@@ -216,6 +219,10 @@ impl fmt::Display for ApiErrorKind {
                      pass --ca-cert FILE to trust the CA that signed it, or --insecure to skip \
                      verification",
                 ),
+                TransportKind::InvalidCertificate => f.write_str(
+                    "the server's TLS certificate is invalid (see the cause below); fix the \
+                     certificate or the server URL, or pass --insecure to skip verification",
+                ),
                 TransportKind::Other => f.write_str("request failed"),
             },
             ApiErrorKind::Status { status, message } => {
@@ -278,8 +285,8 @@ impl StdError for ApiError {
 
 /// Classifies a reqwest error by walking its cause chain.
 pub(crate) fn classify_transport(error: &reqwest::Error) -> TransportKind {
-    if chain_mentions_untrusted_certificate(error) {
-        return TransportKind::UntrustedCertificate;
+    if let Some(kind) = certificate_rejection(error) {
+        return kind;
     }
     if error.is_timeout() {
         return TransportKind::Timeout;
@@ -310,20 +317,25 @@ pub(crate) fn classify_transport(error: &reqwest::Error) -> TransportKind {
     TransportKind::Other
 }
 
-/// Returns whether any cause in the chain is a rustls certificate rejection.
+/// Finds a rustls certificate rejection in the cause chain.
 ///
-/// rustls is not a direct dependency, so this matches its error text ("invalid peer
-/// certificate: UnknownIssuer" and friends) instead of downcasting.
-fn chain_mentions_untrusted_certificate(error: &reqwest::Error) -> bool {
+/// rustls is not a direct dependency, so this matches the text rustls 0.23 writes ("invalid
+/// peer certificate: UnknownIssuer") instead of downcasting. An unknown issuer or a CA
+/// certificate served as the server's own is what a self-signed certificate produces; other
+/// rejections (expired, wrong host name) are invalid certificates that a CA file cannot fix.
+fn certificate_rejection(error: &reqwest::Error) -> Option<TransportKind> {
     let mut cause: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(current) = cause {
         let text = current.to_string();
-        if text.contains("invalid peer certificate") || text.contains("UnknownIssuer") {
-            return true;
+        if text.contains("UnknownIssuer") || text.contains("CaUsedAsEndEntity") {
+            return Some(TransportKind::UntrustedCertificate);
+        }
+        if text.contains("invalid peer certificate") {
+            return Some(TransportKind::InvalidCertificate);
         }
         cause = current.source();
     }
-    false
+    None
 }
 
 #[cfg(test)]
