@@ -8,3 +8,4 @@ pub mod events;
 pub mod interrupt;
 pub mod context;
 pub mod coordinator;
+pub mod server;
