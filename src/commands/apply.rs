@@ -120,17 +120,20 @@ fn print_result(state: &RunState, exit: Exit, simulated: bool, color: bool) {
 
     let mut out = std::io::stdout().lock();
     if simulated {
-        let _ = writeln!(out, "[sim] results from the embedded simulator, not a real server");
+        let _ = writeln!(
+            out,
+            "[sim] results from the embedded simulator, not a real server"
+        );
     }
     // A closed stdout (e.g. `| head`) must not turn a finished run into an error.
     let _ = write!(out, "{}", summary_table(state, color));
     if exit == Exit::CheckFailed {
         for (id, record) in &state.steps {
             for check in record.checks.iter().filter(|c| !c.passed) {
-                let actual = check
-                    .actual
-                    .as_ref()
-                    .map_or_else(|| "not found in the reports".to_string(), ToString::to_string);
+                let actual = check.actual.as_ref().map_or_else(
+                    || "not found in the reports".to_string(),
+                    ToString::to_string,
+                );
                 eprintln!(
                     "acceptance check failed in step `{id}`: {} {} {} (actual: {actual})",
                     check.metric,

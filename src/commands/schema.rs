@@ -6,6 +6,9 @@ use crate::exit::{CommandResult, Exit};
 /// Runs `schema`.
 pub fn run(_global: &GlobalArgs) -> CommandResult {
     let schema = crate::manifest::schema::manifest_schema();
-    println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&schema).unwrap_or_default()
+    );
     Ok(Exit::Success)
 }

@@ -30,18 +30,24 @@ fn kind_schema(kind: Kind) -> Value {
 fn common_properties() -> Map<String, Value> {
     let duration = json!({ "type": "string", "description": DURATION });
     let mut props = Map::new();
-    props.insert("after".into(), json!({
-        "type": "array", "items": { "type": "string" },
-        "description": "Steps that must finish first although no value reads their outputs."
-    }));
+    props.insert(
+        "after".into(),
+        json!({
+            "type": "array", "items": { "type": "string" },
+            "description": "Steps that must finish first although no value reads their outputs."
+        }),
+    );
     props.insert("for_each".into(), json!({
         "type": ["string", "array", "object"],
         "description": "Fan the step out over a list or table; `item` and `key` name the current one."
     }));
-    props.insert("key".into(), json!({
-        "type": "string",
-        "description": "Stable name of each fan-out instance, e.g. \"{{ item.name }}\"."
-    }));
+    props.insert(
+        "key".into(),
+        json!({
+            "type": "string",
+            "description": "Stable name of each fan-out instance, e.g. \"{{ item.name }}\"."
+        }),
+    );
     props.insert("timeout".into(), duration.clone());
     props.insert("poll_interval".into(), duration.clone());
     props.insert("poll_max".into(), duration);
@@ -88,7 +94,10 @@ pub fn manifest_schema() -> Value {
         allow_templates(&mut schema);
         if let Some(obj) = schema.as_object_mut() {
             obj.insert("type".into(), json!("object"));
-            obj.insert("description".into(), json!(format!("A `{}` step.", kind.name())));
+            obj.insert(
+                "description".into(),
+                json!(format!("A `{}` step.", kind.name())),
+            );
         }
         if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
             props.extend(common_properties());

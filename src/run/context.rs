@@ -34,7 +34,11 @@ pub enum Resume {
 #[derive(Debug)]
 pub enum WorkerMessage {
     /// About to send a job-creating request with this tag; reply once the intent is saved.
-    Intent { instance: String, tag: String, saved: oneshot::Sender<Result<(), String>> },
+    Intent {
+        instance: String,
+        tag: String,
+        saved: oneshot::Sender<Result<(), String>>,
+    },
     /// The server created (or returned) this job; reply once its id is saved.
     Submitted {
         instance: String,
@@ -53,7 +57,10 @@ pub enum WorkerMessage {
         completed_at: Option<DateTime<Utc>>,
     },
     /// The step ended.
-    Finished { instance: String, result: Result<StepSuccess, String> },
+    Finished {
+        instance: String,
+        result: Result<StepSuccess, String>,
+    },
 }
 
 /// What a successful step produced.
@@ -70,7 +77,10 @@ pub struct StepSuccess {
 impl StepSuccess {
     /// Creates a success with these outputs.
     pub fn with_outputs(outputs: serde_json::Value) -> Self {
-        StepSuccess { outputs, ..StepSuccess::default() }
+        StepSuccess {
+            outputs,
+            ..StepSuccess::default()
+        }
     }
 }
 
@@ -92,7 +102,11 @@ impl StepContext {
     /// path (the server needs absolute paths).
     pub fn local_path(&self, path: &str) -> PathBuf {
         let path = PathBuf::from(path);
-        let joined = if path.is_absolute() { path } else { self.base_dir.join(path) };
+        let joined = if path.is_absolute() {
+            path
+        } else {
+            self.base_dir.join(path)
+        };
         std::path::absolute(&joined).unwrap_or(joined)
     }
 
@@ -124,7 +138,10 @@ impl StepContext {
                     .find_job_by_tag(job_type, &saved_tag)
                     .await
                     .with_context(|| {
-                        format!("looking up the job submitted earlier with tag {}", saved_tag.as_str())
+                        format!(
+                            "looking up the job submitted earlier with tag {}",
+                            saved_tag.as_str()
+                        )
                     })?;
                 if let Some(job) = found {
                     tracing::info!(
@@ -207,7 +224,12 @@ impl StepContext {
         };
         if done.state != JobState::Successful {
             let message = done.error_message.as_deref().unwrap_or("no error message");
-            bail!("{} job {} ended {}: {message}", done.job_type_id, done.id, done.state);
+            bail!(
+                "{} job {} ended {}: {message}",
+                done.job_type_id,
+                done.id,
+                done.state
+            );
         }
         Ok(done)
     }

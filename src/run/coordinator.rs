@@ -23,8 +23,7 @@ use crate::run::poller::Poller;
 use crate::run::ratelimit::RateLimiter;
 use crate::smrtlink::{Client, EngineJob};
 use crate::state::{
-    self, JobRef, ResumeAction, RunState, StepRecord, StepStatus, resume_action,
-    submission_tag,
+    self, JobRef, ResumeAction, RunState, StepRecord, StepStatus, resume_action, submission_tag,
 };
 use crate::steps::Kind;
 
@@ -159,7 +158,10 @@ pub async fn run(
         dirty: true,
     };
     run.reindex(&nodes);
-    let total = nodes.iter().filter(|n| n.instance.is_some() || n.parent.is_none()).count();
+    let total = nodes
+        .iter()
+        .filter(|n| n.instance.is_some() || n.parent.is_none())
+        .count();
     run.emit(
         &mut reporters,
         RunEvent::Started {
@@ -210,9 +212,22 @@ pub async fn run(
     }
     run.save()?;
 
-    let exit = if interrupted { Exit::Interrupted } else { run.exit_code(&nodes) };
-    run.emit(&mut reporters, RunEvent::Finished { exit, elapsed: started.elapsed() });
-    Ok(RunOutcome { exit, state: run.state })
+    let exit = if interrupted {
+        Exit::Interrupted
+    } else {
+        run.exit_code(&nodes)
+    };
+    run.emit(
+        &mut reporters,
+        RunEvent::Finished {
+            exit,
+            elapsed: started.elapsed(),
+        },
+    );
+    Ok(RunOutcome {
+        exit,
+        state: run.state,
+    })
 }
 
 /// Returns the step ids to run: all, or the targets and everything they need.
@@ -225,13 +240,20 @@ fn select_steps(plan: &Plan, targets: &[String]) -> Result<BTreeSet<String>, Run
         .nodes()
         .iter()
         .map(|n| {
-            let steps = n.needs().iter().filter_map(|id| plan.node(id)).map(|d| d.step().to_string());
+            let steps = n
+                .needs()
+                .iter()
+                .filter_map(|id| plan.node(id))
+                .map(|d| d.step().to_string());
             (n.step(), steps.collect::<Vec<String>>())
         })
-        .fold(HashMap::new(), |mut acc: HashMap<&str, Vec<String>>, (step, deps)| {
-            acc.entry(step).or_default().extend(deps);
-            acc
-        });
+        .fold(
+            HashMap::new(),
+            |mut acc: HashMap<&str, Vec<String>>, (step, deps)| {
+                acc.entry(step).or_default().extend(deps);
+                acc
+            },
+        );
     let mut selected = BTreeSet::new();
     let mut stack: Vec<String> = Vec::new();
     for target in targets {
@@ -244,10 +266,10 @@ fn select_steps(plan: &Plan, targets: &[String]) -> Result<BTreeSet<String>, Run
         stack.push(target.clone());
     }
     while let Some(step) = stack.pop() {
-        if selected.insert(step.clone()) {
-            if let Some(deps) = needs_of.get(step.as_str()) {
-                stack.extend(deps.iter().cloned());
-            }
+        if selected.insert(step.clone())
+            && let Some(deps) = needs_of.get(step.as_str())
+        {
+            stack.extend(deps.iter().cloned());
         }
     }
     Ok(selected)
@@ -281,7 +303,11 @@ struct Coordinator<'a> {
 
 impl Coordinator<'_> {
     fn reindex(&mut self, nodes: &[Node]) {
-        self.index = nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
+        self.index = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.clone(), i))
+            .collect();
     }
 
     fn emit(&self, reporters: &mut [Box<dyn Reporter>], event: RunEvent) {
@@ -368,7 +394,9 @@ impl Coordinator<'_> {
     }
 
     fn is_saved_done(&self, node: &Node) -> bool {
-        let Some(instance) = &node.instance else { return false };
+        let Some(instance) = &node.instance else {
+            return false;
+        };
         let Ok(options) = self.plan.render_instance(instance, &self.outputs) else {
             return false;
         };
@@ -383,12 +411,18 @@ impl Coordinator<'_> {
         node.phase = Phase::Blocked;
         let record = self.record_mut(&node.id, node.kind, &node.needs);
         if !matches!(record.status, StepStatus::Succeeded { .. }) {
-            record.status = StepStatus::Skipped { reason: reason.clone() };
+            record.status = StepStatus::Skipped {
+                reason: reason.clone(),
+            };
         }
         self.dirty = true;
         self.emit(
             reporters,
-            RunEvent::Skipped { step: node.id.clone(), kind: node.kind.name().into(), reason },
+            RunEvent::Skipped {
+                step: node.id.clone(),
+                kind: node.kind.name().into(),
+                reason,
+            },
         );
     }
 
@@ -405,7 +439,13 @@ impl Coordinator<'_> {
         match self.plan.expand_fanout(&id, &self.outputs) {
             Ok(instances) => {
                 let ids: Vec<String> = instances.iter().map(|x| x.id.clone()).collect();
-                self.emit(reporters, RunEvent::Expanded { step: id.clone(), instances: ids.clone() });
+                self.emit(
+                    reporters,
+                    RunEvent::Expanded {
+                        step: id.clone(),
+                        instances: ids.clone(),
+                    },
+                );
                 for instance in instances {
                     nodes.push(Node {
                         id: instance.id.clone(),
@@ -417,22 +457,33 @@ impl Coordinator<'_> {
                         started: None,
                     });
                 }
-                nodes[i].phase =
-                    if ids.is_empty() { Phase::Done } else { Phase::Expanded(ids) };
+                nodes[i].phase = if ids.is_empty() {
+                    Phase::Done
+                } else {
+                    Phase::Expanded(ids)
+                };
                 self.reindex(nodes);
             }
             Err(error) => {
                 nodes[i].phase = Phase::Failed;
                 let message = format!("expanding `for_each` failed: {}", error.message());
                 self.failed.push(id.clone());
-                self.emit(reporters, RunEvent::StepFailed { step: id, error: message });
+                self.emit(
+                    reporters,
+                    RunEvent::StepFailed {
+                        step: id,
+                        error: message,
+                    },
+                );
             }
         }
     }
 
     /// Renders a ready instance and either skips it (done before) or starts its worker.
     fn start(&mut self, node: &mut Node, reporters: &mut [Box<dyn Reporter>]) {
-        let Some(instance) = node.instance.clone() else { return };
+        let Some(instance) = node.instance.clone() else {
+            return;
+        };
         let options = match self.plan.render_instance(&instance, &self.outputs) {
             Ok(options) => options,
             Err(error) => {
@@ -477,12 +528,18 @@ impl Coordinator<'_> {
         record.times.finished_at = None;
         match &resume {
             Resume::Attach(job) => {
-                record.status = StepStatus::Running { job: Some(*job), since: now };
+                record.status = StepStatus::Running {
+                    job: Some(*job),
+                    since: now,
+                };
             }
             // Keep the saved intent until the lookup answers, in case this run dies too.
             Resume::FindSubmitted(_) => {}
             Resume::Fresh => {
-                record.status = StepStatus::Running { job: None, since: now };
+                record.status = StepStatus::Running {
+                    job: None,
+                    since: now,
+                };
                 record.times.job_created_at = None;
                 record.times.job_started_at = None;
                 record.times.job_completed_at = None;
@@ -493,7 +550,10 @@ impl Coordinator<'_> {
         node.started = Some(Instant::now());
         self.emit(
             reporters,
-            RunEvent::StepStarted { step: node.id.clone(), kind: node.kind.name().into() },
+            RunEvent::StepStarted {
+                step: node.id.clone(),
+                kind: node.kind.name().into(),
+            },
         );
 
         let context = StepContext {
@@ -518,7 +578,10 @@ impl Coordinator<'_> {
                     humantime::format_duration(timeout)
                 )),
             };
-            let _ = tx.send(WorkerMessage::Finished { instance: id, result });
+            let _ = tx.send(WorkerMessage::Finished {
+                instance: id,
+                result,
+            });
         });
         self.workers.insert(node.id.clone(), handle);
     }
@@ -532,16 +595,30 @@ impl Coordinator<'_> {
     ) {
         let now = Utc::now();
         match message {
-            WorkerMessage::Intent { instance, tag, saved } => {
+            WorkerMessage::Intent {
+                instance,
+                tag,
+                saved,
+            } => {
                 if let Some(record) = self.state.steps.get_mut(&instance) {
                     record.status = StepStatus::Submitting { tag, since: now };
                     self.dirty = true;
                 }
                 acks.push(saved);
             }
-            WorkerMessage::Submitted { instance, job, job_type, created_at, attached, saved } => {
+            WorkerMessage::Submitted {
+                instance,
+                job,
+                job_type,
+                created_at,
+                attached,
+                saved,
+            } => {
                 if let Some(record) = self.state.steps.get_mut(&instance) {
-                    record.status = StepStatus::Running { job: Some(job), since: now };
+                    record.status = StepStatus::Running {
+                        job: Some(job),
+                        since: now,
+                    };
                     if created_at.is_some() {
                         record.times.job_created_at = created_at;
                     }
@@ -549,13 +626,26 @@ impl Coordinator<'_> {
                 }
                 acks.push(saved);
                 let event = if attached {
-                    RunEvent::JobAttached { step: instance, job_id: job.id }
+                    RunEvent::JobAttached {
+                        step: instance,
+                        job_id: job.id,
+                    }
                 } else {
-                    RunEvent::JobSubmitted { step: instance, job_id: job.id, job_type }
+                    RunEvent::JobSubmitted {
+                        step: instance,
+                        job_id: job.id,
+                        job_type,
+                    }
                 };
                 self.emit(reporters, event);
             }
-            WorkerMessage::JobUpdate { instance, job_id, state, started_at, completed_at } => {
+            WorkerMessage::JobUpdate {
+                instance,
+                job_id,
+                state,
+                started_at,
+                completed_at,
+            } => {
                 if let Some(record) = self.state.steps.get_mut(&instance) {
                     if started_at.is_some() {
                         record.times.job_started_at = started_at;
@@ -565,15 +655,28 @@ impl Coordinator<'_> {
                     }
                     self.dirty = true;
                 }
-                self.emit(reporters, RunEvent::JobState { step: instance, job_id, state });
+                self.emit(
+                    reporters,
+                    RunEvent::JobState {
+                        step: instance,
+                        job_id,
+                        state,
+                    },
+                );
             }
             WorkerMessage::Finished { instance, result } => {
                 self.workers.remove(&instance);
-                let Some(&i) = self.index.get(&instance) else { return };
+                let Some(&i) = self.index.get(&instance) else {
+                    return;
+                };
                 match result {
                     Ok(success) => self.succeed_node(&mut nodes[i], success, reporters),
                     Err(error) => {
-                        let job = self.state.steps.get(&instance).and_then(|r| r.job().copied());
+                        let job = self
+                            .state
+                            .steps
+                            .get(&instance)
+                            .and_then(|r| r.job().copied());
                         self.fail_node(&mut nodes[i], error, job, reporters);
                     }
                 }
@@ -591,11 +694,15 @@ impl Coordinator<'_> {
         let now = Utc::now();
         let elapsed = node.started.map(|s| s.elapsed()).unwrap_or_default();
         node.phase = Phase::Done;
-        self.outputs.insert(node.id.clone(), success.outputs.clone());
+        self.outputs
+            .insert(node.id.clone(), success.outputs.clone());
         let needs = node.needs.clone();
         let record = self.record_mut(&node.id, node.kind, &needs);
         let job = record.job().copied();
-        record.status = StepStatus::Succeeded { job, finished_at: now };
+        record.status = StepStatus::Succeeded {
+            job,
+            finished_at: now,
+        };
         record.outputs = success.outputs;
         record.metrics = success.metrics;
         record.checks = success.checks.clone();
@@ -603,7 +710,11 @@ impl Coordinator<'_> {
         self.dirty = true;
         self.emit(
             reporters,
-            RunEvent::StepSucceeded { step: node.id.clone(), elapsed, detail: success.detail },
+            RunEvent::StepSucceeded {
+                step: node.id.clone(),
+                elapsed,
+                detail: success.detail,
+            },
         );
         for check in success.checks {
             self.emit(
@@ -613,9 +724,10 @@ impl Coordinator<'_> {
                     metric: check.metric,
                     op: check.op.keyword().to_string(),
                     threshold: check.threshold.to_string(),
-                    actual: check
-                        .actual
-                        .map_or_else(|| "(not found in the reports)".to_string(), |a| a.to_string()),
+                    actual: check.actual.map_or_else(
+                        || "(not found in the reports)".to_string(),
+                        |a| a.to_string(),
+                    ),
                     passed: check.passed,
                 },
             );
@@ -634,18 +746,34 @@ impl Coordinator<'_> {
         self.failed.push(node.id.clone());
         let needs = node.needs.clone();
         let record = self.record_mut(&node.id, node.kind, &needs);
-        record.status = StepStatus::Failed { error: error.clone(), job, finished_at: now };
+        record.status = StepStatus::Failed {
+            error: error.clone(),
+            job,
+            finished_at: now,
+        };
         record.last_error = Some(error.clone());
         record.times.finished_at = Some(now);
         self.dirty = true;
-        self.emit(reporters, RunEvent::StepFailed { step: node.id.clone(), error });
+        self.emit(
+            reporters,
+            RunEvent::StepFailed {
+                step: node.id.clone(),
+                error,
+            },
+        );
     }
 
     /// Marks a runtime fan-out done (or failed) once all its instances have finished.
     fn finish_parent_if_done(&mut self, nodes: &mut [Node], child: usize) {
-        let Some(parent) = nodes[child].parent.clone() else { return };
-        let Some(&p) = self.index.get(&parent) else { return };
-        let Phase::Expanded(children) = &nodes[p].phase else { return };
+        let Some(parent) = nodes[child].parent.clone() else {
+            return;
+        };
+        let Some(&p) = self.index.get(&parent) else {
+            return;
+        };
+        let Phase::Expanded(children) = &nodes[p].phase else {
+            return;
+        };
         let mut any_failed = false;
         for id in children {
             match self.phase_of(nodes, id) {
@@ -654,7 +782,11 @@ impl Coordinator<'_> {
                 _ => return,
             }
         }
-        nodes[p].phase = if any_failed { Phase::Failed } else { Phase::Done };
+        nodes[p].phase = if any_failed {
+            Phase::Failed
+        } else {
+            Phase::Done
+        };
     }
 
     /// Stops every worker, saves what they reported, and detaches from (or terminates) the
@@ -679,17 +811,28 @@ impl Coordinator<'_> {
         let mut left_running = Vec::new();
         let mut terminated = Vec::new();
         let now = Utc::now();
-        for node in nodes.iter_mut().filter(|n| matches!(n.phase, Phase::Running)) {
-            let Some(record) = self.state.steps.get_mut(&node.id) else { continue };
+        for node in nodes
+            .iter_mut()
+            .filter(|n| matches!(n.phase, Phase::Running))
+        {
+            let Some(record) = self.state.steps.get_mut(&node.id) else {
+                continue;
+            };
             let job = match &record.status {
                 StepStatus::Running { job: Some(job), .. } => *job,
                 _ => continue,
             };
             if self.settings.cancel_on_interrupt {
-                let call = self.server.client.terminate_job(record.kind.as_str(), job.id as i64);
+                let call = self
+                    .server
+                    .client
+                    .terminate_job(record.kind.as_str(), job.id as i64);
                 match tokio::time::timeout(Duration::from_secs(30), call).await {
                     Ok(Ok(_)) => {
-                        record.status = StepStatus::Cancelled { job: Some(job), at: now };
+                        record.status = StepStatus::Cancelled {
+                            job: Some(job),
+                            at: now,
+                        };
                         terminated.push(job.id);
                     }
                     Ok(Err(error)) => {
@@ -709,16 +852,26 @@ impl Coordinator<'_> {
         self.save()?;
         self.emit(
             reporters,
-            RunEvent::Interrupted { jobs_left_running: left_running, jobs_terminated: terminated },
+            RunEvent::Interrupted {
+                jobs_left_running: left_running,
+                jobs_terminated: terminated,
+            },
         );
         Ok(())
     }
 
     /// Records the steps that never started because an earlier step failed.
     fn mark_not_run(&mut self, nodes: &mut [Node]) {
-        let Some(first_failure) = self.failed.first().cloned() else { return };
-        for node in nodes.iter_mut().filter(|n| matches!(n.phase, Phase::Waiting)) {
-            let reason = format!("not started: `{first_failure}` failed (use --keep-going to run independent steps)");
+        let Some(first_failure) = self.failed.first().cloned() else {
+            return;
+        };
+        for node in nodes
+            .iter_mut()
+            .filter(|n| matches!(n.phase, Phase::Waiting))
+        {
+            let reason = format!(
+                "not started: `{first_failure}` failed (use --keep-going to run independent steps)"
+            );
             node.phase = Phase::Blocked;
             if node.instance.is_none() {
                 continue;
@@ -742,6 +895,10 @@ impl Coordinator<'_> {
             .filter(|n| n.instance.is_some())
             .filter_map(|n| self.state.steps.get(&n.id))
             .any(|r| r.checks.iter().any(|c| !c.passed));
-        if check_failed { Exit::CheckFailed } else { Exit::Success }
+        if check_failed {
+            Exit::CheckFailed
+        } else {
+            Exit::Success
+        }
     }
 }

@@ -9,8 +9,8 @@ use anyhow::{Context, anyhow, bail};
 use crate::cli::{AuthMode, ServerArgs};
 use crate::run::coordinator::RunServer;
 use crate::sim::{SimConfig, SimHandle};
-use crate::smrtlink::{ClientConfig, Credentials, TlsConfig};
 use crate::smrtlink::Client;
+use crate::smrtlink::{ClientConfig, Credentials, TlsConfig};
 
 /// Speed of the simulator that `--sim` starts, so that the SAT example finishes in seconds.
 /// `SLFLOW_SIM_SPEED` overrides it.
@@ -53,7 +53,9 @@ pub async fn connect(
     state_path: &Path,
 ) -> Result<Connection, ConnectError> {
     if args.sim {
-        return start_simulator(state_path).await.map_err(ConnectError::Runtime);
+        return start_simulator(state_path)
+            .await
+            .map_err(ConnectError::Runtime);
     }
     let url = args
         .server
@@ -86,11 +88,19 @@ pub async fn connect(
             ClientConfig::gateway(url.clone(), Credentials::new(user, password))
         }
     };
-    config.tls = TlsConfig { insecure: args.insecure, ca_cert: args.ca_cert.clone() };
+    config.tls = TlsConfig {
+        insecure: args.insecure,
+        ca_cert: args.ca_cert.clone(),
+    };
     let client = Client::new(config).context("setting up the SMRT Link client")?;
     let identity = crate::state::redact_url(&url);
     Ok(Connection {
-        server: RunServer { client, identity: identity.clone(), display: identity, simulated: false },
+        server: RunServer {
+            client,
+            identity: identity.clone(),
+            display: identity,
+            simulated: false,
+        },
         simulator: None,
     })
 }
@@ -98,10 +108,9 @@ pub async fn connect(
 fn read_password(from_stdin: bool) -> Result<String, ConnectError> {
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| ConnectError::Usage(format!("cannot read the password from standard input: {e}")))?;
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+            ConnectError::Usage(format!("cannot read the password from standard input: {e}"))
+        })?;
         let password = line.trim_end_matches(['\r', '\n']).to_string();
         if password.is_empty() {
             return Err(ConnectError::Usage(
@@ -123,8 +132,12 @@ fn read_password(from_stdin: bool) -> Result<String, ConnectError> {
 async fn start_simulator(state_path: &Path) -> anyhow::Result<Connection> {
     let data_dir = sim_data_dir(state_path);
     let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
-    std::fs::create_dir_all(&data_dir)
-        .with_context(|| format!("creating the simulator's data directory {}", data_dir.display()))?;
+    std::fs::create_dir_all(&data_dir).with_context(|| {
+        format!(
+            "creating the simulator's data directory {}",
+            data_dir.display()
+        )
+    })?;
     let speed = match std::env::var("SLFLOW_SIM_SPEED") {
         Ok(text) => text
             .trim()
@@ -140,11 +153,16 @@ async fn start_simulator(state_path: &Path) -> anyhow::Result<Connection> {
         data_dir: Some(data_dir.clone()),
         ..SimConfig::default()
     };
-    let handle = crate::sim::spawn(config).await.context("starting the simulator")?;
+    let handle = crate::sim::spawn(config)
+        .await
+        .context("starting the simulator")?;
     let client = Client::new(ClientConfig::local(handle.base_url().to_string()))
         .context("setting up the client for the simulator")?;
     if !handle.base_url().starts_with("http://127.0.0.1:") {
-        bail!("the simulator must listen on 127.0.0.1, not {}", handle.base_url());
+        bail!(
+            "the simulator must listen on 127.0.0.1, not {}",
+            handle.base_url()
+        );
     }
     // The port changes from run to run; the data directory belongs to this state file.
     let identity = "slflow-simulator".to_string();

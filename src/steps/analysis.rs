@@ -172,7 +172,9 @@ impl Options {
         options.description = self.description.clone();
         let job = ctx.submit("analysis", &options).await?;
         let job = ctx.wait(&job).await?;
-        Ok(crate::run::context::StepSuccess::with_outputs(analysis_outputs(&job)))
+        Ok(crate::run::context::StepSuccess::with_outputs(
+            analysis_outputs(&job),
+        ))
     }
 }
 
@@ -204,7 +206,10 @@ pub async fn resolve_pipeline(
         .pipeline_templates()
         .await
         .with_context(|| format!("listing pipelines to find `{pipeline}` by name"))?;
-    if let Some(found) = templates.iter().find(|t| t.name.eq_ignore_ascii_case(pipeline)) {
+    if let Some(found) = templates
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(pipeline))
+    {
         return Ok(found.clone());
     }
     let mut candidates: Vec<&str> = templates.iter().map(|t| t.id.as_str()).collect();
@@ -229,7 +234,11 @@ pub fn analysis_request(
 
     let mut entries = Vec::new();
     for (entry_id, datasets) in entry_points {
-        let Some(spec) = template.entry_points.iter().find(|e| &e.entry_id == entry_id) else {
+        let Some(spec) = template
+            .entry_points
+            .iter()
+            .find(|e| &e.entry_id == entry_id)
+        else {
             anyhow::bail!(
                 "pipeline `{}` has no entry point `{entry_id}`; {}",
                 template.id,

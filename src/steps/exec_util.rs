@@ -13,9 +13,10 @@ pub fn id_or_uuid(id: &IdRef, what: &str) -> anyhow::Result<IdOrUuid> {
         IdRef::Int(i) => i64::try_from(*i)
             .map(IdOrUuid::Id)
             .map_err(|_| anyhow!("{what} id {i} is too large")),
-        IdRef::Text(text) => text.trim().parse::<IdOrUuid>().map_err(|_| {
-            anyhow!("{what} `{text}` is neither an integer id nor a UUID")
-        }),
+        IdRef::Text(text) => text
+            .trim()
+            .parse::<IdOrUuid>()
+            .map_err(|_| anyhow!("{what} `{text}` is neither an integer id nor a UUID")),
     }
 }
 
@@ -29,7 +30,9 @@ pub fn project_id(project: Option<&IdRef>) -> anyhow::Result<i64> {
         }
         Some(IdRef::Text(text)) => match text.trim().parse::<i64>() {
             Ok(id) if id > 0 => Ok(id),
-            _ => bail!("project `{text}` is not a project id; projects are addressed by integer id"),
+            _ => {
+                bail!("project `{text}` is not a project id; projects are addressed by integer id")
+            }
         },
     }
 }
@@ -38,7 +41,11 @@ pub fn project_id(project: Option<&IdRef>) -> anyhow::Result<i64> {
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
     let mut listed: Vec<&str> = candidates.clone().into_iter().collect();
     listed.sort_unstable();
-    let valid = listed.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+    let valid = listed
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     match did_you_mean(name, candidates) {
         Some(best) => format!("did you mean `{best}`? valid values: {valid}"),
         None => format!("valid values: {valid}"),

@@ -72,11 +72,16 @@ impl Options {
             .client
             .dataset_by_uuid(xml.unique_id)
             .await
-            .with_context(|| format!("checking whether the server has dataset {}", xml.unique_id))?;
+            .with_context(|| {
+                format!("checking whether the server has dataset {}", xml.unique_id)
+            })?;
         if let Some(dataset) = existing {
             let outputs = import_outputs(&xml, dataset.id, dataset.job_id, true);
             return Ok(crate::run::context::StepSuccess {
-                detail: Some(format!("dataset {} is already on the server", xml.unique_id)),
+                detail: Some(format!(
+                    "dataset {} is already on the server",
+                    xml.unique_id
+                )),
                 ..crate::run::context::StepSuccess::with_outputs(outputs)
             });
         }

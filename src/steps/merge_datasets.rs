@@ -93,7 +93,10 @@ impl Options {
         let options = MergeDatasetsOptions {
             ids,
             dataset_type: meta_type.to_string(),
-            name: self.name.clone().unwrap_or_else(|| format!("Merged by slflow ({})", ctx.instance)),
+            name: self
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("Merged by slflow ({})", ctx.instance)),
             common: JobCommonOptions {
                 project_id: super::exec_util::project_id(self.project.as_ref())?,
                 ..JobCommonOptions::default()
@@ -109,19 +112,21 @@ impl Options {
         let merged = files
             .iter()
             .find(|f| f.file_type_id == meta_type && f.is_active)
-            .with_context(|| {
-                format!("merge job {} has no {meta_type} in its datastore", job.id)
-            })?;
+            .with_context(|| format!("merge job {} has no {meta_type} in its datastore", job.id))?;
         let dataset = ctx
             .client
             .dataset_by_uuid(merged.uuid)
             .await
             .with_context(|| format!("reading merged dataset {}", merged.uuid))?
-            .with_context(|| format!("the server has no record of merged dataset {}", merged.uuid))?;
-        Ok(crate::run::context::StepSuccess::with_outputs(serde_json::json!({
-            "uuid": dataset.uuid.to_string(),
-            "id": dataset.id,
-            "job_id": job.id,
-        })))
+            .with_context(|| {
+                format!("the server has no record of merged dataset {}", merged.uuid)
+            })?;
+        Ok(crate::run::context::StepSuccess::with_outputs(
+            serde_json::json!({
+                "uuid": dataset.uuid.to_string(),
+                "id": dataset.id,
+                "job_id": job.id,
+            }),
+        ))
     }
 }

@@ -129,14 +129,16 @@ impl Options {
 
         use crate::smrtlink::models::DatasetType;
 
-        let checks = self.checks().map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let checks = self
+            .checks()
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
         // (list of report files, job type and id to read them through)
         let (files, source) = match (&self.job, &self.dataset, &self.collection) {
             (Some(job), _, _) => {
                 let id = super::exec_util::id_or_uuid(job, "job")?;
                 let files = ctx
                     .client
-                    .job_reports("analysis", id.clone())
+                    .job_reports("analysis", id)
                     .await
                     .with_context(|| format!("listing the reports of job {job}"))?;
                 (files, format!("job {job}"))
@@ -200,7 +202,11 @@ impl Options {
             anyhow::bail!(
                 "{source} has no report matching {}; its reports are: {}",
                 self.reports.join(", "),
-                if available.is_empty() { "(none)".to_string() } else { available.join(", ") }
+                if available.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    available.join(", ")
+                }
             );
         }
 
@@ -222,12 +228,19 @@ impl Options {
             });
         }
 
-        let results = checks.iter().map(|check| evaluate(check, &metrics, &origin)).collect();
+        let results = checks
+            .iter()
+            .map(|check| evaluate(check, &metrics, &origin))
+            .collect();
         Ok(crate::run::context::StepSuccess {
             outputs: serde_json::json!({ "metrics": metrics, "reports": summaries }),
             metrics,
             checks: results,
-            detail: Some(format!("{} report(s), {} metric(s)", summaries.len(), origin.len())),
+            detail: Some(format!(
+                "{} report(s), {} metric(s)",
+                summaries.len(),
+                origin.len()
+            )),
         })
     }
 }
@@ -244,8 +257,12 @@ async fn fetch_report(
         .download_datastore_file(uuid, &mut bytes)
         .await
         .with_context(|| format!("downloading report {uuid} ({})", file.report_type_id))?;
-    serde_json::from_slice(&bytes)
-        .with_context(|| format!("report {uuid} ({}) is not a valid report JSON", file.report_type_id))
+    serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "report {uuid} ({}) is not a valid report JSON",
+            file.report_type_id
+        )
+    })
 }
 
 /// Finds a metric by full id or by last dot-separated segment, as the testkit does.
@@ -284,7 +301,14 @@ fn evaluate(
             (Some(actual.clone()), passed, origin.get(id).cloned())
         }
     };
-    CheckResult { metric: check.attr.clone(), op, threshold, actual, passed, report }
+    CheckResult {
+        metric: check.attr.clone(),
+        op,
+        threshold,
+        actual,
+        passed,
+        report,
+    }
 }
 
 /// Numbers written as strings (a rendered `{{ vars.min }}` inside quotes) compare as numbers.
