@@ -469,8 +469,14 @@ pub(crate) fn write_log(sim: &Simulator, id: i64, error: Option<&String>) -> Res
     let mut text = events.join("\n");
     text.push('\n');
     match error {
-        Some(e) => text.push_str(&format!("[ERROR] {} {e}\n", now_ts())),
-        None => text.push_str(&format!("[INFO] {} Job {id} finished\n", now_ts())),
+        Some(e) => text.push_str(&format!(
+            "[ERROR] {} Job {id} finished with state FAILED: {e}\n",
+            now_ts()
+        )),
+        None => text.push_str(&format!(
+            "[INFO] {} Job {id} finished with state SUCCESSFUL\n",
+            now_ts()
+        )),
     }
     write_file(&path, text.as_bytes())?;
     let source = if job_type == "analysis" {

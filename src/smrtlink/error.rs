@@ -126,7 +126,7 @@ impl ApiError {
         &self.kind
     }
 
-    /// Returns the HTTP status when the server answered with an error status.
+    /// Returns the HTTP status when the server returned an error status.
     pub fn status(&self) -> Option<StatusCode> {
         match &self.kind {
             ApiErrorKind::Status { status, .. } => Some(*status),
@@ -146,18 +146,18 @@ impl ApiError {
         }
     }
 
-    /// Returns whether the server answered 404 Not Found.
+    /// Returns whether the server returned 404 Not Found.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
-    /// Returns whether the server answered 422: invalid job options, a job in the wrong state,
+    /// Returns whether the server returned 422: invalid job options, a job in the wrong state,
     /// an unknown project or an invalid search filter.
     pub fn is_unprocessable(&self) -> bool {
         self.status() == Some(StatusCode::UNPROCESSABLE_ENTITY)
     }
 
-    /// Returns whether the server answered 409 Conflict (e.g. a duplicate project name).
+    /// Returns whether the server returned 409 Conflict (e.g. a duplicate project name).
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(StatusCode::CONFLICT)
     }
@@ -320,9 +320,9 @@ pub(crate) fn classify_transport(error: &reqwest::Error) -> TransportKind {
 /// Finds a rustls certificate rejection in the cause chain.
 ///
 /// rustls is not a direct dependency, so this matches the text rustls 0.23 writes ("invalid
-/// peer certificate: UnknownIssuer") instead of downcasting. An unknown issuer or a CA
-/// certificate served as the server's own is what a self-signed certificate produces; other
-/// rejections (expired, wrong host name) are invalid certificates that a CA file cannot fix.
+/// peer certificate: UnknownIssuer") instead of downcasting. A self-signed certificate fails
+/// as an unknown issuer, or as a CA certificate served as the server's own. Other rejections
+/// (expired, wrong host name) are invalid certificates that a CA file cannot fix.
 fn certificate_rejection(error: &reqwest::Error) -> Option<TransportKind> {
     let mut cause: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(current) = cause {
