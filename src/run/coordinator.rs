@@ -372,12 +372,13 @@ impl Coordinator<'_> {
                 i += 1;
                 continue;
             }
-            if self.workers.len() >= self.settings.concurrency {
-                // A node that is already done in saved state needs no slot: keep looking.
-                if !self.is_saved_done(&nodes[i]) {
-                    i += 1;
-                    continue;
-                }
+            // A node that succeeded in an earlier run may be skipped without a slot; checking
+            // that renders it, so do it only for nodes whose saved record says succeeded.
+            if self.workers.len() >= self.settings.concurrency
+                && !(self.saved_outputs(&nodes[i].id).is_some() && self.is_saved_done(&nodes[i]))
+            {
+                i += 1;
+                continue;
             }
             self.start(&mut nodes[i], reporters);
             self.finish_parent_if_done(nodes, i);
