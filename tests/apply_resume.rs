@@ -292,3 +292,111 @@ async fn old_format_state_resumes() {
     let state = read_state(dir.path());
     assert_eq!(state["format_version"], 1);
 }
+
+fn send_sigint(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -INT {pid} failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_saves_and_detaches() {
+    let sim = simulator(1.0, &[("import-dataset", 0.2), ("analysis", 3.0)]).await;
+    let dir = project(&[("sat.toml", &sat_manifest())]);
+    let child = Command::new(slflow_bin())
+        .args(["apply", "sat.toml", "--server", sim.base_url()])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start slflow");
+    let job_id = wait_for_running_job(dir.path(), "sat").await;
+    send_sigint(child.id());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait");
+    let text = output_text(&output);
+    assert_eq!(output.status.code(), Some(130), "{text}");
+    assert!(
+        text.contains(&format!("jobs still running on the server: {job_id}")),
+        "{text}"
+    );
+    let state = read_state(dir.path());
+    assert_eq!(state["steps"]["sat"]["status"]["state"], "running");
+    assert!(
+        !dir.path().join(".slflow/sat.state.json.lock").exists(),
+        "the lock is released"
+    );
+
+    // The job was left running; the next apply re-attaches to it.
+    let resumed = apply(dir.path(), apply_args(sim.base_url())).await;
+    let text = output_text(&resumed);
+    assert_eq!(resumed.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("re-attached to job {job_id}")),
+        "{text}"
+    );
+    assert_eq!(server_jobs(sim.base_url(), "analysis").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_on_interrupt_terminates_jobs() {
+    let sim = simulator(1.0, &[("import-dataset", 0.2), ("analysis", 30.0)]).await;
+    let dir = project(&[("sat.toml", &sat_manifest())]);
+    let child = Command::new(slflow_bin())
+        .args([
+            "apply",
+            "sat.toml",
+            "--cancel-on-interrupt",
+            "--server",
+            sim.base_url(),
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start slflow");
+    let job_id = wait_for_running_job(dir.path(), "sat").await;
+    // Let the job leave the queue: only a RUNNING job can be terminated.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let jobs = server_jobs(sim.base_url(), "analysis").await;
+        if jobs[0]["state"] == "RUNNING" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the analysis never started running"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    send_sigint(child.id());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait");
+    let text = output_text(&output);
+    assert_eq!(output.status.code(), Some(130), "{text}");
+    assert!(
+        text.contains(&format!("terminated jobs: {job_id}")),
+        "{text}"
+    );
+    let state = read_state(dir.path());
+    assert_eq!(state["steps"]["sat"]["status"]["state"], "cancelled");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let jobs = server_jobs(sim.base_url(), "analysis").await;
+        if jobs[0]["state"] == "TERMINATED" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job not terminated: {}",
+            jobs[0]["state"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
