@@ -25,7 +25,9 @@ impl Interrupt {
                 wait_for_signal().await;
                 count += 1;
                 if count == 1 {
-                    eprintln!("interrupt received: saving state and detaching (press Ctrl-C again to quit at once)");
+                    eprintln!(
+                        "interrupt received: saving state and detaching (press Ctrl-C again to quit at once)"
+                    );
                     let _ = tx.send(true);
                 } else {
                     eprintln!("second interrupt: exiting without waiting");

@@ -4,5 +4,8 @@
 pub mod poller;
 pub mod ratelimit;
 
+pub mod context;
+pub mod coordinator;
 pub mod events;
 pub mod interrupt;
+pub mod server;

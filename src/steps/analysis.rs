@@ -151,3 +151,180 @@ pub fn task_options_json(options: &BTreeMap<String, serde_json::Value>) -> serde
         })
         .collect()
 }
+
+impl Options {
+    /// Resolves the pipeline, maps entry points to their dataset types from the template,
+    /// types the task options, submits the analysis and waits for it.
+    pub async fn execute(
+        &self,
+        ctx: &crate::run::context::StepContext,
+    ) -> anyhow::Result<crate::run::context::StepSuccess> {
+        let template = resolve_pipeline(&ctx.client, &self.pipeline).await?;
+        let options = analysis_request(
+            &template,
+            &self.name,
+            &self.entry_points,
+            &self.task_options,
+            super::exec_util::project_id(self.project.as_ref())?,
+        )?;
+        let mut options = options;
+        options.preset_id = self.preset.clone();
+        options.description = self.description.clone();
+        let job = ctx.submit("analysis", &options).await?;
+        let job = ctx.wait(&job).await?;
+        Ok(crate::run::context::StepSuccess::with_outputs(
+            analysis_outputs(&job),
+        ))
+    }
+}
+
+/// Returns the documented outputs of an analysis job.
+pub fn analysis_outputs(job: &crate::smrtlink::EngineJob) -> serde_json::Value {
+    serde_json::json!({
+        "id": job.id,
+        "uuid": job.uuid.to_string(),
+        "state": job.state.to_string(),
+        "path": job.path,
+    })
+}
+
+/// Finds a pipeline template by full id, short id (`pb_sat`) or name (case-insensitive).
+pub async fn resolve_pipeline(
+    client: &crate::smrtlink::Client,
+    pipeline: &str,
+) -> anyhow::Result<crate::smrtlink::models::PipelineTemplate> {
+    use anyhow::Context as _;
+
+    match client.pipeline_template(pipeline).await {
+        Ok(template) => return Ok(template),
+        Err(error) if error.is_not_found() => {}
+        Err(error) => {
+            return Err(error).with_context(|| format!("resolving pipeline `{pipeline}`"));
+        }
+    }
+    let templates = client
+        .pipeline_templates()
+        .await
+        .with_context(|| format!("listing pipelines to find `{pipeline}` by name"))?;
+    if let Some(found) = templates
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(pipeline))
+    {
+        return Ok(found.clone());
+    }
+    let mut candidates: Vec<&str> = templates.iter().map(|t| t.id.as_str()).collect();
+    candidates.extend(templates.iter().map(|t| t.name.as_str()));
+    anyhow::bail!(
+        "the server has no pipeline `{pipeline}` (by id or name); {}",
+        super::exec_util::suggest(pipeline, candidates)
+    )
+}
+
+/// Builds the analysis request from a template: each entry point gets its dataset type from
+/// the template, and each task option its type. A repeated entry id makes the server merge
+/// those datasets first (auto-merge).
+pub fn analysis_request(
+    template: &crate::smrtlink::models::PipelineTemplate,
+    name: &str,
+    entry_points: &BTreeMap<String, EntryDatasets>,
+    task_options: &BTreeMap<String, serde_json::Value>,
+    project_id: i64,
+) -> anyhow::Result<crate::smrtlink::models::AnalysisOptions> {
+    use crate::smrtlink::models::{AnalysisOptions, EntryPoint, TaskOption};
+
+    let mut entries = Vec::new();
+    for (entry_id, datasets) in entry_points {
+        let Some(spec) = template
+            .entry_points
+            .iter()
+            .find(|e| &e.entry_id == entry_id)
+        else {
+            anyhow::bail!(
+                "pipeline `{}` has no entry point `{entry_id}`; {}",
+                template.id,
+                super::exec_util::suggest(
+                    entry_id,
+                    template.entry_points.iter().map(|e| e.entry_id.as_str())
+                )
+            );
+        };
+        for dataset in datasets.ids() {
+            entries.push(EntryPoint {
+                entry_id: entry_id.clone(),
+                file_type_id: spec.file_type_id.clone(),
+                dataset_id: super::exec_util::id_or_uuid(dataset, "dataset")?,
+            });
+        }
+    }
+    for spec in &template.entry_points {
+        if !entry_points.contains_key(&spec.entry_id) {
+            anyhow::bail!(
+                "pipeline `{}` needs entry point `{}` ({}), which the step does not set",
+                template.id,
+                spec.entry_id,
+                spec.file_type_id
+            );
+        }
+    }
+
+    let mut typed = Vec::new();
+    for (option_id, value) in task_options {
+        let spec = template
+            .task_options
+            .iter()
+            .chain(template.options.iter())
+            .find(|o| &o.id == option_id);
+        let Some(spec) = spec else {
+            anyhow::bail!(
+                "pipeline `{}` has no task option `{option_id}`; {}",
+                template.id,
+                super::exec_util::suggest(
+                    option_id,
+                    template.task_options.iter().map(|o| o.id.as_str())
+                )
+            );
+        };
+        typed.push(TaskOption {
+            option_id: option_id.clone(),
+            value: coerce_option(option_id, &spec.option_type_id, value)?,
+            option_type_id: spec.option_type_id.clone(),
+        });
+    }
+
+    let mut options = AnalysisOptions::new(name, template.id.clone(), entries);
+    options.task_options = typed;
+    options.project_id = project_id;
+    Ok(options)
+}
+
+/// Converts a task option value to its declared type, accepting numbers written as strings.
+fn coerce_option(
+    id: &str,
+    option_type: &str,
+    value: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    use serde_json::Value as J;
+    let base = option_type.trim_start_matches("choice_");
+    let converted = match (base, value) {
+        ("integer", J::Number(n)) if n.is_i64() || n.is_u64() => Some(value.clone()),
+        ("integer", J::String(s)) => s.trim().parse::<i64>().ok().map(J::from),
+        ("float", J::Number(_)) => Some(value.clone()),
+        ("float", J::String(s)) => s.trim().parse::<f64>().ok().map(J::from),
+        ("boolean", J::Bool(_)) => Some(value.clone()),
+        ("boolean", J::String(s)) => match s.trim() {
+            "true" => Some(J::Bool(true)),
+            "false" => Some(J::Bool(false)),
+            _ => None,
+        },
+        ("string", J::String(_)) => Some(value.clone()),
+        ("string", J::Number(_) | J::Bool(_)) => Some(J::String(value.to_string())),
+        // An option type this client does not know: send the value as written.
+        (other, _) if !matches!(other, "integer" | "float" | "boolean" | "string") => {
+            Some(value.clone())
+        }
+        _ => None,
+    };
+    converted.ok_or_else(|| {
+        anyhow::anyhow!("task option `{id}` takes a value of type {option_type}, got {value}")
+    })
+}

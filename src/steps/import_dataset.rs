@@ -53,3 +53,72 @@ impl Options {
 
     // Execution: the runner adds `async fn execute` here.
 }
+
+impl Options {
+    /// Reads the XML's UniqueId and MetaType, skips the import when the server already has the
+    /// dataset, and otherwise imports it and waits for the import job.
+    pub async fn execute(
+        &self,
+        ctx: &crate::run::context::StepContext,
+    ) -> anyhow::Result<crate::run::context::StepSuccess> {
+        use anyhow::Context as _;
+
+        use crate::smrtlink::models::ImportDatasetOptions;
+
+        let local = ctx.local_path(&self.path);
+        let xml = crate::dataset_xml::read_dataset_xml(&local)
+            .with_context(|| format!("reading the DataSet XML {}", local.display()))?;
+        let existing = ctx
+            .client
+            .dataset_by_uuid(xml.unique_id)
+            .await
+            .with_context(|| {
+                format!("checking whether the server has dataset {}", xml.unique_id)
+            })?;
+        if let Some(dataset) = existing {
+            let outputs = import_outputs(&xml, dataset.id, dataset.job_id, true);
+            return Ok(crate::run::context::StepSuccess {
+                detail: Some(format!(
+                    "dataset {} is already on the server",
+                    xml.unique_id
+                )),
+                ..crate::run::context::StepSuccess::with_outputs(outputs)
+            });
+        }
+
+        let mut options = ImportDatasetOptions::new(local.display().to_string());
+        options.dataset_type = Some(xml.meta_type.clone());
+        options.common.project_id = super::exec_util::project_id(self.project.as_ref())?;
+        let job = ctx.submit("import-dataset", &options).await?;
+        let job = ctx.wait(&job).await?;
+        let dataset = ctx
+            .client
+            .dataset_by_uuid(xml.unique_id)
+            .await
+            .with_context(|| format!("reading dataset {} after its import", xml.unique_id))?
+            .with_context(|| {
+                format!(
+                    "import job {} succeeded but the server has no dataset {}",
+                    job.id, xml.unique_id
+                )
+            })?;
+        let outputs = import_outputs(&xml, dataset.id, Some(job.id), false);
+        Ok(crate::run::context::StepSuccess::with_outputs(outputs))
+    }
+}
+
+fn import_outputs(
+    xml: &crate::dataset_xml::DataSetXml,
+    dataset_id: i64,
+    job_id: Option<i64>,
+    skipped: bool,
+) -> serde_json::Value {
+    serde_json::json!({
+        "uuid": xml.unique_id.to_string(),
+        "id": dataset_id,
+        "dataset_type": xml.meta_type,
+        "name": xml.name,
+        "job_id": job_id,
+        "skipped": skipped,
+    })
+}

@@ -76,3 +76,61 @@ impl Options {
 
     // Execution: the runner adds `async fn execute` here.
 }
+
+impl Options {
+    /// Submits the merge, waits for it, and finds the merged dataset in the job's datastore.
+    pub async fn execute(
+        &self,
+        ctx: &crate::run::context::StepContext,
+    ) -> anyhow::Result<crate::run::context::StepSuccess> {
+        use anyhow::Context as _;
+
+        use crate::smrtlink::models::{JobCommonOptions, MergeDatasetsOptions};
+
+        let (meta_type, _) = dataset_type(&self.dataset_type, &["dataset_type"])
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let ids = self
+            .datasets
+            .iter()
+            .map(|id| super::exec_util::id_or_uuid(id, "dataset"))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let options = MergeDatasetsOptions {
+            ids,
+            dataset_type: meta_type.to_string(),
+            name: self
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("Merged by slflow ({})", ctx.instance)),
+            common: JobCommonOptions {
+                project_id: super::exec_util::project_id(self.project.as_ref())?,
+                ..JobCommonOptions::default()
+            },
+        };
+        let job = ctx.submit("merge-datasets", &options).await?;
+        let job = ctx.wait(&job).await?;
+        let files = ctx
+            .client
+            .job_datastore("merge-datasets", job.id)
+            .await
+            .with_context(|| format!("reading the datastore of merge job {}", job.id))?;
+        let merged = files
+            .iter()
+            .find(|f| f.file_type_id == meta_type && f.is_active)
+            .with_context(|| format!("merge job {} has no {meta_type} in its datastore", job.id))?;
+        let dataset = ctx
+            .client
+            .dataset_by_uuid(merged.uuid)
+            .await
+            .with_context(|| format!("reading merged dataset {}", merged.uuid))?
+            .with_context(|| {
+                format!("the server has no record of merged dataset {}", merged.uuid)
+            })?;
+        Ok(crate::run::context::StepSuccess::with_outputs(
+            serde_json::json!({
+                "uuid": dataset.uuid.to_string(),
+                "id": dataset.id,
+                "job_id": job.id,
+            }),
+        ))
+    }
+}

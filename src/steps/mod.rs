@@ -6,6 +6,7 @@ pub mod common;
 pub mod create_project;
 pub mod delete_job;
 pub mod download;
+pub mod exec_util;
 pub mod expect;
 pub mod find_datasets;
 pub mod find_jobs;
@@ -324,5 +325,21 @@ fn write_canonical(value: &serde_json::Value, out: &mut String) {
             out.push(']');
         }
         scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+impl StepOptions {
+    /// Runs the step against the server.
+    pub async fn execute(
+        &self,
+        ctx: &crate::run::context::StepContext,
+    ) -> anyhow::Result<crate::run::context::StepSuccess> {
+        match self {
+            StepOptions::ImportDataset(o) => o.execute(ctx).await,
+            StepOptions::MergeDatasets(o) => o.execute(ctx).await,
+            StepOptions::Analysis(o) => o.execute(ctx).await,
+            StepOptions::ReportMetrics(o) => o.execute(ctx).await,
+            other => anyhow::bail!("step kind `{}` cannot run yet", other.kind()),
+        }
     }
 }
