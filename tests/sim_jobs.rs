@@ -575,7 +575,7 @@ async fn job_search_operators() {
         ("name=hifi", vec![ib]),
         ("createdAt=lt%3A2019-03-01T00%3A00%3A00.000Z", vec![]),
         ("createdAt=gt%3A2019-03-01T00%3A00%3A00.000Z", vec![ib, ia]),
-        (&"id=gt%3A3", vec![ib]),
+        ("id=gt%3A3", vec![ib]),
     ];
     for (query, expected) in cases {
         let found = sim
