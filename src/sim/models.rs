@@ -327,6 +327,9 @@ pub struct Project {
     pub updated_at: String,
     pub is_active: bool,
     pub grant_role_to_all: Option<String>,
+    /// The user who created the project; absent in local mode without `X-User-ID`.
+    #[serde(default)]
+    pub created_by: Option<String>,
     pub members: Vec<Member>,
 }
 

@@ -242,6 +242,7 @@ fn create(ctx: &Ctx) -> Reply {
             updated_at: now,
             is_active: true,
             grant_role_to_all: req.grant_role_to_all.flatten(),
+            created_by: ctx.user.clone(),
             members,
         },
     );
