@@ -933,3 +933,27 @@ async fn pipeline_templates() {
         "Unable to find pipeline nope"
     );
 }
+
+#[tokio::test]
+async fn abort_hook_ends_job_aborted() {
+    let mut config = test_config();
+    config.job_seconds.insert("hello-world".into(), 60_000.0);
+    let sim = Sim::with(config).await;
+    let job = sim
+        .post_created("/smrt-link/job-manager/jobs/hello-world", &json!({}))
+        .await;
+    let id = job["id"].as_i64().unwrap();
+    assert!(sim.handle.simulator().abort_job(id));
+    let done = sim.wait_job(&job["id"]).await;
+    assert_eq!(done["state"], "ABORTED");
+    assert_eq!(done["errorMessage"], "Aborted by the workflow engine");
+    assert!(
+        !sim.handle.simulator().abort_job(id),
+        "a finished job cannot be aborted again"
+    );
+    // The worker that ran it is free again.
+    let next = sim
+        .post_created("/smrt-link/job-manager/jobs/simple", &json!({}))
+        .await;
+    assert_eq!(sim.wait_job(&next["id"]).await["state"], "SUCCESSFUL");
+}

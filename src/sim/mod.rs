@@ -191,6 +191,32 @@ impl Simulator {
         lock(&self.inner.tasks).push(handle);
     }
 
+    /// Moves a job that has not finished to ABORTED, as SMRT Link does when Cromwell aborts a
+    /// workflow; a test hook, because no API route leads there. Returns false when the job is
+    /// unknown or already finished.
+    pub fn abort_job(&self, id: i64) -> bool {
+        let mut store = self.store();
+        let open = store
+            .jobs
+            .get(&id)
+            .is_some_and(|r| !r.job.state.is_completed());
+        if open {
+            engine::set_state(
+                &mut store,
+                id,
+                models::JobState::Aborted,
+                "Job aborted",
+                Some("Aborted by the workflow engine".into()),
+            );
+            if let Some(cancel) = lock(&self.inner.cancels).get(&id) {
+                cancel.notify_one();
+            }
+        }
+        drop(store);
+        self.touch();
+        open
+    }
+
     pub(crate) fn job_dir(&self, id: i64) -> PathBuf {
         job_dir(&self.jobs_root(), id)
     }
