@@ -11,11 +11,11 @@ use rand_chacha::ChaCha8Rng;
 use super::SimConfig;
 use super::lock;
 
-/// What happens to one request.
+/// The fault drawn for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fault {
     None,
-    /// Answer with this 5xx status and an error body, without running the handler.
+    /// A response with this 5xx status and an error body, sent without running the handler.
     Error(StatusCode),
     /// Close the connection without a response.
     Reset,

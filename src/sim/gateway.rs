@@ -41,7 +41,7 @@ struct Grant {
 
 /// The outcome of the gateway for one request.
 pub(crate) enum Gate {
-    /// The gateway answered (token endpoints, 401, unknown prefix).
+    /// A response from the gateway itself (token endpoints, 401, unknown prefix).
     Done(Response),
     /// An authorized API call: the path without the prefix, the user and the API version.
     Api {
@@ -254,8 +254,8 @@ fn token(sim: &Simulator, headers: &HeaderMap, body: &[u8]) -> Response {
     .into_response()
 }
 
-/// Keeps the requested scopes that the gateway knows; `welcome` and `sample-setup` are
-/// accepted but not granted, as in the v12.0 document's example response.
+/// Returns the requested scopes that the gateway grants. `welcome` and `sample-setup` are
+/// accepted but not granted, as in the example response of PacBio's v12.0 use-case document.
 fn granted_scope(requested: &str) -> String {
     let known = DEFAULT_SCOPE.split(' ').collect::<Vec<_>>();
     let mut granted: Vec<&str> = requested

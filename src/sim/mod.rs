@@ -191,8 +191,8 @@ impl Simulator {
         lock(&self.inner.tasks).push(handle);
     }
 
-    /// Moves a job that has not finished to ABORTED, as SMRT Link does when Cromwell aborts a
-    /// workflow; a test hook, because no API route leads there. Returns false when the job is
+    /// Moves an unfinished job to ABORTED, as SMRT Link does when Cromwell aborts a workflow.
+    /// It is a test hook because no API route leads there. Returns false when the job is
     /// unknown or already finished.
     pub fn abort_job(&self, id: i64) -> bool {
         let mut store = self.store();

@@ -35,18 +35,18 @@ pub struct SimHandle {
 }
 
 impl SimHandle {
-    /// The bound address (the real port when the config asked for port 0).
+    /// Returns the bound address, with the real port when the config requested port 0.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT` (or `https://` with TLS), without the gateway prefix.
+    /// Returns `http://127.0.0.1:PORT` (or `https://` with TLS), without the gateway prefix.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
 
-    /// The URL API paths are appended to: the base URL, plus `/SMRTLink/1.0.0` with the
-    /// gateway.
+    /// Returns the URL that API paths are appended to: the base URL, plus `/SMRTLink/1.0.0`
+    /// with the gateway.
     pub fn api_url(&self) -> String {
         if self.sim.config().gateway {
             format!("{}/SMRTLink/1.0.0", self.base_url)
@@ -59,7 +59,7 @@ impl SimHandle {
         &self.sim
     }
 
-    /// The PEM file of the CA that signed the TLS certificate, when serving HTTPS.
+    /// Returns the PEM file of the CA that signed the TLS certificate, when serving HTTPS.
     pub fn ca_cert_path(&self) -> Option<&Path> {
         self.ca_pem.as_deref()
     }
@@ -188,8 +188,8 @@ pub async fn serve(
     connections.shutdown().await;
 }
 
-/// Serves HTTP/1.1 on one connection, applying `--latency` and the seeded faults before the
-/// router sees a request.
+/// Serves HTTP/1.1 on one connection, applying `--latency` and the seeded faults before
+/// the router handles a request.
 async fn serve_connection<S>(sim: Simulator, router: axum::Router, stream: S, peer: SocketAddr)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,

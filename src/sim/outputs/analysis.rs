@@ -20,7 +20,7 @@ pub(super) fn analysis(sim: &Simulator, job: &JobView) -> Result<(), String> {
         pipelines::find(pipeline_id).ok_or_else(|| format!("unknown pipeline {pipeline_id}"))?;
     let workflow = pipeline.short_id();
 
-    // Repeated entry ids are merged first; Cromwell sees one dataset per entry id.
+    // Repeated entry ids are merged first, because Cromwell accepts one dataset per entry id.
     let mut by_entry: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for e in &job.entry_points {
         by_entry

@@ -1,5 +1,5 @@
-//! What a finished job leaves behind: datasets, datastore files, reports and the job log,
-//! all written as real files under the job directory.
+//! Job outputs: datasets, datastore files, reports and the job log, written as real files
+//! under the job directory when a job finishes.
 
 use std::path::{Path, PathBuf};
 

@@ -46,7 +46,7 @@ pub(super) fn dataset_record(store: &mut Store, xml: &DataSetXml, job: &JobView)
     }
 }
 
-/// The type-specific record fields: collection metadata for read sets, organism and ploidy
+/// Returns the type-specific record fields: collection metadata for read sets, organism and ploidy
 /// for references.
 fn type_fields(xml: &DataSetXml) -> Map<String, Value> {
     let mut m = Map::new();

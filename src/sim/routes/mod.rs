@@ -70,7 +70,7 @@ impl Ctx {
     }
 }
 
-/// What route handlers return.
+/// The result type of route handlers.
 pub(crate) type Reply = ApiResult<Response>;
 
 pub(crate) fn json(value: impl serde::Serialize) -> Reply {
@@ -85,7 +85,7 @@ pub(crate) fn message(text: impl Into<String>) -> Reply {
     json(serde_json::json!({ "message": text.into() }))
 }
 
-/// A file download with the `Content-Disposition` name SMRT Link uses.
+/// Builds a file download with the `Content-Disposition` name SMRT Link uses.
 pub(crate) fn download(bytes: Vec<u8>, content_type: &str, filename: Option<&str>) -> Reply {
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();

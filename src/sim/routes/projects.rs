@@ -30,8 +30,8 @@ pub(super) fn route(ctx: &Ctx, segs: &[&str]) -> Reply {
     }
 }
 
-/// The project ids a list may show: `None` (no restriction) unless a user is known and the
-/// query has no `projectId`, in which case the user's projects, shared projects and project 1.
+/// Returns the project ids a list may show: `None` (no restriction) unless a user is known and
+/// the query has no `projectId`. Then it is the user's projects, shared projects and project 1.
 pub(crate) fn visible_projects(
     store: &Store,
     user: Option<&str>,
