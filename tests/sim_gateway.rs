@@ -124,6 +124,15 @@ async fn token_flow_and_bearer_auth() {
     )
     .await;
     assert!(error_message(status, &body, 401).contains("Invalid access token"));
+    let (status, body) = api(
+        &sim,
+        access,
+        reqwest::Method::GET,
+        "/secondary-analysis/datasets/subreads",
+        None,
+    )
+    .await;
+    error_message(status, &body, 404);
     let resp = sim
         .client
         .get(format!("{}/status", sim.handle.base_url()))

@@ -170,10 +170,10 @@ async fn handle(State(sim): State<Simulator>, req: Request) -> Response {
 fn dispatch(ctx: &Ctx, segs: &[&str]) -> Reply {
     match segs {
         ["status"] if ctx.method == Method::GET => misc::status(ctx),
-        // The legacy `/secondary-analysis` root is an alias of `/smrt-link` on the local port.
-        [root, rest @ ..] if *root == "smrt-link" || *root == "secondary-analysis" => {
-            smrt_link(ctx, rest)
-        }
+        ["smrt-link", rest @ ..] => smrt_link(ctx, rest),
+        // The legacy `/secondary-analysis` root is an alias of `/smrt-link` on the local port
+        // only; the gateway accepts `/smrt-link` alone.
+        ["secondary-analysis", rest @ ..] if ctx.api_version.is_none() => smrt_link(ctx, rest),
         _ => Err(ctx.no_route()),
     }
 }
