@@ -575,7 +575,7 @@ async fn job_search_operators() {
         ("name=hifi", vec![ib]),
         ("createdAt=lt%3A2019-03-01T00%3A00%3A00.000Z", vec![]),
         ("createdAt=gt%3A2019-03-01T00%3A00%3A00.000Z", vec![ib, ia]),
-        (&"id=gt%3A3", vec![ib]),
+        ("id=gt%3A3", vec![ib]),
     ];
     for (query, expected) in cases {
         let found = sim
@@ -932,4 +932,115 @@ async fn pipeline_templates() {
         error_message(status, &body, 404),
         "Unable to find pipeline nope"
     );
+}
+
+#[tokio::test]
+async fn abort_hook_ends_job_aborted() {
+    let mut config = test_config();
+    config.job_seconds.insert("hello-world".into(), 60_000.0);
+    let sim = Sim::with(config).await;
+    let job = sim
+        .post_created("/smrt-link/job-manager/jobs/hello-world", &json!({}))
+        .await;
+    let id = job["id"].as_i64().unwrap();
+    assert!(sim.handle.simulator().abort_job(id));
+    let done = sim.wait_job(&job["id"]).await;
+    assert_eq!(done["state"], "ABORTED");
+    assert_eq!(done["errorMessage"], "Aborted by the workflow engine");
+    assert!(
+        !sim.handle.simulator().abort_job(id),
+        "a finished job cannot be aborted again"
+    );
+    // The worker that ran it is free again.
+    let next = sim
+        .post_created("/smrt-link/job-manager/jobs/simple", &json!({}))
+        .await;
+    assert_eq!(sim.wait_job(&next["id"]).await["state"], "SUCCESSFUL");
+}
+
+#[tokio::test]
+async fn job_delete_datastore_post_and_log() {
+    let sim = Sim::start().await;
+    let held = sim
+        .post_created(
+            "/smrt-link/job-manager/jobs/simple",
+            &json!({"submit": false}),
+        )
+        .await;
+    let path = format!("/smrt-link/job-manager/jobs/simple/{}", held["id"]);
+    let (status, body) = sim.call(reqwest::Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(sim.get_ok(&path).await["isActive"], false);
+
+    let (job, _) = sim.import(TINY_SUBREADS).await;
+    let job_path = format!("/smrt-link/job-manager/jobs/import-dataset/{}", job["id"]);
+    let (status, body) = sim.call(reqwest::Method::DELETE, &job_path, None).await;
+    assert!(error_message(status, &body, 422).contains("only CREATED"));
+
+    // A file written by a task is added to the datastore with the on-disk record shape.
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("summary.txt");
+    std::fs::write(&extra, "ok").unwrap();
+    let record = json!({
+        "sourceId": "task::summary", "uniqueId": "5f0c1b8e-0a6e-4d43-9f7a-3f6c2b8d9e10",
+        "fileTypeId": "PacBio.FileTypes.txt", "path": extra, "fileSize": 2,
+        "createdAt": "2024-01-01T00:00:00", "modifiedAt": "2024-01-01T00:00:00",
+        "isChunked": false, "name": "Summary", "description": "Task summary",
+    });
+    let (status, body) = sim.post(&format!("{job_path}/datastore"), &record).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let file = sim
+        .get_ok(&format!(
+            "{job_path}/datastore/5f0c1b8e-0a6e-4d43-9f7a-3f6c2b8d9e10"
+        ))
+        .await;
+    assert_eq!(file["sourceId"], "task::summary");
+    assert_eq!(file["jobId"], job["id"]);
+    let (status, body) = sim
+        .put(
+            &format!("{job_path}/datastore/5f0c1b8e-0a6e-4d43-9f7a-3f6c2b8d9e10"),
+            &json!({"isActive": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        sim.get_ok("/smrt-link/datastore-files/5f0c1b8e-0a6e-4d43-9f7a-3f6c2b8d9e10")
+            .await["isActive"],
+        false
+    );
+    let (status, body) = sim
+        .post(
+            &format!("{job_path}/datastore"),
+            &json!({"uniqueId": "nope", "path": "/x"}),
+        )
+        .await;
+    error_message(status, &body, 422);
+
+    // Report images are served through the job's report route too.
+    let reports = sim.get_ok(&format!("{job_path}/reports")).await;
+    let raw = reports[0]["dataStoreFile"]["uuid"].as_str().unwrap();
+    let resp = sim
+        .client
+        .get(sim.url(&format!(
+            "{job_path}/reports/{raw}/resources?relpath=insert_length.png"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    let (status, body) = sim
+        .post(
+            &format!("{job_path}/log"),
+            &json!({"message": "hello", "level": "INFO", "sourceId": "client"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = sim
+        .post(
+            &format!("{job_path}/log"),
+            &json!({"message": "hello", "level": "LOUD"}),
+        )
+        .await;
+    assert!(error_message(status, &body, 422).contains("LOUD"));
 }

@@ -305,8 +305,10 @@ fn write_subreadset(sim: &Simulator, run: &Run, cell: &Collection) -> std::io::R
     std::fs::rename(&tmp, &path)
 }
 
-/// A minimal chip statistics file. NOTE: it carries only the ZMW count, not the full sts.xml
-/// content; the simulator never reads it back.
+/// Renders a minimal chip statistics file.
+///
+/// NOTE: it contains only the ZMW count, not the full sts.xml content, so tools that parse
+/// sts.xml would not find their metrics. The simulator never reads it back.
 fn chip_stats_xml(reads: i64) -> String {
     let mut x = String::new();
     let _ = writeln!(x, r#"<?xml version="1.0" encoding="UTF-8"?>"#);

@@ -35,10 +35,10 @@ struct Prepared {
     tasks: Vec<String>,
 }
 
-/// What a create request results in.
+/// The result of a create request.
 enum Outcome {
     New(Box<Prepared>),
-    /// An existing job answers the request (duplicate import, delete-job dry run).
+    /// An existing job is returned (duplicate import, delete-job dry run).
     Existing(i64),
 }
 

@@ -170,7 +170,7 @@ pub fn is_quick(id: &str) -> bool {
 }
 
 impl JobType {
-    /// The `JobTypeEndPoint` JSON.
+    /// Returns the `JobTypeEndPoint` JSON.
     pub fn to_json(&self) -> Value {
         json!({
             "jobTypeId": self.id,

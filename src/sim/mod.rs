@@ -8,6 +8,8 @@
 mod config;
 mod engine;
 mod error;
+mod faults;
+mod gateway;
 mod instrument;
 mod jobs;
 mod jobtypes;
@@ -20,6 +22,7 @@ mod rundesign;
 mod search;
 mod server;
 mod store;
+mod tls;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -34,8 +37,9 @@ use uuid::Uuid;
 
 pub use config::SimConfig;
 pub use error::ApiError;
+pub use gateway::{CLIENT_ID, CLIENT_SECRET};
 pub use routes::router;
-pub use server::{SimHandle, spawn};
+pub use server::{SimHandle, spawn, spawn_simulator};
 use store::Store;
 
 /// A simulator instance. Cloning shares the same store and engine.
@@ -63,6 +67,8 @@ pub(crate) struct SimInner {
     pub revision: AtomicU64,
     /// Jobs found RUNNING when a persisted store was loaded; workers pick them up first.
     pub resume: Mutex<Vec<i64>>,
+    pub tokens: Mutex<gateway::Tokens>,
+    pub faults: faults::Faults,
 }
 
 impl Drop for SimInner {
@@ -95,6 +101,7 @@ impl Simulator {
             Some(dir) => server::load_store(dir, config.seed)?,
             None => (Store::new(config.seed), Vec::new()),
         };
+        let config_seed = config.seed;
         let status_uuid = Uuid::new_v5(
             &Uuid::NAMESPACE_OID,
             format!("slflow-sim-{}", config.seed).as_bytes(),
@@ -113,6 +120,8 @@ impl Simulator {
                 started: AtomicBool::new(false),
                 revision: AtomicU64::new(0),
                 resume: Mutex::new(resume),
+                tokens: Mutex::new(gateway::Tokens::default()),
+                faults: faults::Faults::new(config_seed),
             }),
         })
     }
@@ -129,6 +138,12 @@ impl Simulator {
     /// Directory under which the simulated instrument writes collections.
     pub fn runs_root(&self) -> PathBuf {
         self.inner.root.join("runs")
+    }
+
+    /// Directory holding `jobs_root/`, `runs/` and, with TLS, `ca.pem`: `--data-dir`, or a
+    /// temporary directory removed when the simulator is dropped.
+    pub fn root(&self) -> &Path {
+        &self.inner.root
     }
 
     /// Starts the job workers and resumes instruments on the current tokio runtime. Calling it
@@ -174,6 +189,32 @@ impl Simulator {
 
     pub(crate) fn spawn_task(&self, handle: JoinHandle<()>) {
         lock(&self.inner.tasks).push(handle);
+    }
+
+    /// Moves an unfinished job to ABORTED, as SMRT Link does when Cromwell aborts a workflow.
+    /// It is a test hook because no API route leads there. Returns false when the job is
+    /// unknown or already finished.
+    pub fn abort_job(&self, id: i64) -> bool {
+        let mut store = self.store();
+        let open = store
+            .jobs
+            .get(&id)
+            .is_some_and(|r| !r.job.state.is_completed());
+        if open {
+            engine::set_state(
+                &mut store,
+                id,
+                models::JobState::Aborted,
+                "Job aborted",
+                Some("Aborted by the workflow engine".into()),
+            );
+            if let Some(cancel) = lock(&self.inner.cancels).get(&id) {
+                cancel.notify_one();
+            }
+        }
+        drop(store);
+        self.touch();
+        open
     }
 
     pub(crate) fn job_dir(&self, id: i64) -> PathBuf {

@@ -67,7 +67,7 @@ impl JobState {
     }
 }
 
-/// A dataset record. `extras` holds the type-specific fields (instrumentName, ploidy, ...).
+/// A dataset record; `extras` contains the type-specific fields (instrumentName, ploidy, ...).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataSet {
@@ -96,12 +96,12 @@ pub struct DataSet {
 }
 
 impl DataSet {
-    /// The full record of `GET /datasets/{type}/{id}`, type-specific fields included.
+    /// Returns the full record of `GET /datasets/{type}/{id}`, type-specific fields included.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
-    /// The type-independent record (`DataSetMetaDataSet`): common fields only.
+    /// Returns the type-independent record (`DataSetMetaDataSet`) with the common fields only.
     pub fn to_meta_json(&self) -> Value {
         let mut v = self.to_json();
         if let Value::Object(m) = &mut v {
@@ -228,7 +228,7 @@ impl DataStoreFile {
         self.file_type_id == "PacBio.FileTypes.JsonReport"
     }
 
-    /// The `DataStoreReportFile` entry: `reportTypeId` is the sourceId up to its first `-`.
+    /// Returns the `DataStoreReportFile` entry; `reportTypeId` is the sourceId up to its first `-`.
     pub fn to_report_entry(&self) -> Value {
         let report_type = self.source_id.split('-').next().unwrap_or(&self.source_id);
         serde_json::json!({ "dataStoreFile": self, "reportTypeId": report_type })
@@ -263,7 +263,7 @@ pub struct Collection {
 }
 
 impl Collection {
-    /// The API record, without the run-design details kept for the SubreadSet.
+    /// Returns the API record, without the run-design details kept for the SubreadSet.
     pub fn to_json(&self) -> Value {
         without(self, &["bioSamples", "insertSize"])
     }
@@ -302,7 +302,7 @@ pub struct Run {
 }
 
 impl Run {
-    /// The `RunSummary` record.
+    /// Returns the `RunSummary` record.
     pub fn to_summary_json(&self) -> Value {
         without(self, &["collections"])
     }
@@ -327,11 +327,14 @@ pub struct Project {
     pub updated_at: String,
     pub is_active: bool,
     pub grant_role_to_all: Option<String>,
+    /// The user who created the project; absent in local mode without `X-User-ID`.
+    #[serde(default)]
+    pub created_by: Option<String>,
     pub members: Vec<Member>,
 }
 
 impl Project {
-    /// The `Project` record, without members.
+    /// Returns the `Project` record, without members.
     pub fn to_json(&self) -> Value {
         without(self, &["members"])
     }

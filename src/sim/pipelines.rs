@@ -1,9 +1,9 @@
 //! Resolved pipeline templates the simulator offers, modelled on SMRT Link 12 Cromwell
-//! workflows. Each template also says which reports and output dataset an analysis produces.
+//! workflows. Each template also names the reports and the output dataset an analysis produces.
 
 use serde_json::{Value, json};
 
-/// What an analysis of a pipeline produces, besides the log.
+/// The outputs of an analysis of a pipeline, besides the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
     /// A mapping report and a mapped dataset of the given MetaType.
@@ -190,12 +190,12 @@ pub fn find(id: &str) -> Option<&'static Pipeline> {
 }
 
 impl Pipeline {
-    /// The short id used in report type ids: `pb_sat` for `cromwell.workflows.pb_sat`.
+    /// Returns the short id used in report type ids: `pb_sat` for `cromwell.workflows.pb_sat`.
     pub fn short_id(&self) -> &'static str {
         self.id.rsplit('.').next().unwrap_or(self.id)
     }
 
-    /// The `PipelineTemplate` JSON.
+    /// Returns the `PipelineTemplate` JSON.
     pub fn to_json(&self) -> Value {
         let entry_points: Vec<Value> = self
             .entry_points

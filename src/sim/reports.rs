@@ -93,7 +93,7 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * f).round() / f
 }
 
-/// The import QC reports of a SubreadSet with chip statistics: raw data, loading, adapters.
+/// Builds the import QC reports of a SubreadSet with chip statistics: raw data, loading, adapters.
 pub fn import_qc(inputs: Inputs, context: &str) -> Vec<Report> {
     let mean = inputs.mean_length();
     let mut raw = Report::new(
@@ -208,7 +208,7 @@ pub fn mapping_metrics(inputs: Inputs, ccs: bool) -> Mapping {
     }
 }
 
-/// The mapping report, reportTypeId `<workflow>.report_mapping_stats`.
+/// Builds the mapping report, reportTypeId `<workflow>.report_mapping_stats`.
 pub fn mapping_report(workflow: &str, m: Mapping, ccs: bool) -> Report {
     let id = if ccs {
         "mapping_stats_ccs"
@@ -247,7 +247,7 @@ pub fn mapping_report(workflow: &str, m: Mapping, ccs: bool) -> Report {
     )
 }
 
-/// The coverage report, reportTypeId `<workflow>.report_coverage`.
+/// Builds the coverage report, reportTypeId `<workflow>.report_coverage`.
 pub fn coverage_report(workflow: &str, m: Mapping, reference_length: i64) -> Report {
     let depth = if reference_length > 0 {
         m.mapped_bases as f64 / reference_length as f64
@@ -272,7 +272,7 @@ pub fn coverage_report(workflow: &str, m: Mapping, reference_length: i64) -> Rep
     )
 }
 
-/// The Site Acceptance Test report, reportTypeId `pbreports.tasks.sat_report`.
+/// Builds the Site Acceptance Test report, reportTypeId `pbreports.tasks.sat_report`.
 pub fn sat_report(
     m: Mapping,
     reads_in_cell: i64,
@@ -285,7 +285,8 @@ pub fn sat_report(
         0.0
     };
     let coverage = round(1.0 - (-depth).exp(), 4);
-    // Consensus accuracy saturates quickly with depth: about 0.9999 at 10x.
+    // Simulated consensus accuracy rises with depth: 1 - 0.01 * exp(-depth / 2), about 0.99993
+    // at 10x.
     let accuracy = round(1.0 - 0.01 * (-depth / 2.0).exp(), 6);
     Report::new(
         "sat",
@@ -303,14 +304,15 @@ pub fn sat_report(
     .attr("reads_in_cell", "Reads in Cell", json!(reads_in_cell))
 }
 
-/// HiFi yield from subreads: about one CCS read per 8 subreads, 99.5%+ predicted accuracy.
+/// Computes the HiFi yield from subreads: one CCS read per 8 subreads, 90-100% of 1/8 of the
+/// bases.
 pub fn ccs_metrics(inputs: Inputs) -> (i64, i64) {
     let reads = (inputs.reads / 8).max(1);
     let bases = ((inputs.bases as f64 / 8.0) * (0.9 + 0.1 * inputs.jitter)).round() as i64;
     (reads, bases)
 }
 
-/// The CCS report, reportTypeId `<workflow>.report_ccs`.
+/// Builds the CCS report, reportTypeId `<workflow>.report_ccs`.
 pub fn ccs_report(workflow: &str, reads: i64, bases: i64, jitter: f64) -> Report {
     let mean = if reads > 0 { bases / reads } else { 0 };
     Report::new("ccs", &format!("{workflow}.report_ccs"), "CCS")
@@ -328,7 +330,7 @@ pub fn ccs_report(workflow: &str, reads: i64, bases: i64, jitter: f64) -> Report
         )
 }
 
-/// The assembly report, reportTypeId `<workflow>.report_polished_assembly`.
+/// Builds the assembly report, reportTypeId `<workflow>.report_polished_assembly`.
 pub fn assembly_report(workflow: &str, contigs: i64, total: i64) -> Report {
     // N50 of a typical assembly is above the mean contig length; 1.5x the mean, at most the total.
     let n50 = if contigs > 0 {

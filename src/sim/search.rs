@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::error::{ApiError, ApiResult};
 use super::models::JobState;
 
-/// How a field's search value is parsed and compared.
+/// The kind of a searchable field, which decides how a value is parsed and compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     /// A plain value is a case-insensitive substring match (name, comments, path, createdBy).

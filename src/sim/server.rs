@@ -9,16 +9,20 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use axum::body::Body;
+use axum::response::IntoResponse as _;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
+use super::error::ApiError;
+use super::faults::Fault;
 use super::models::JobState;
 use super::store::{STORE_FORMAT, Store};
-use super::{SimConfig, Simulator, routes};
+use super::{SimConfig, Simulator, routes, tls};
 
 /// A simulator serving in the background. Dropping it stops the server.
 pub struct SimHandle {
@@ -27,21 +31,22 @@ pub struct SimHandle {
     sim: Simulator,
     shutdown: Option<oneshot::Sender<()>>,
     join: Option<JoinHandle<()>>,
+    ca_pem: Option<PathBuf>,
 }
 
 impl SimHandle {
-    /// The bound address (the real port when the config asked for port 0).
+    /// Returns the bound address, with the real port when the config requested port 0.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT` (or `https://` with TLS), without the gateway prefix.
+    /// Returns `http://127.0.0.1:PORT` (or `https://` with TLS), without the gateway prefix.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
 
-    /// The URL API paths are appended to: the base URL, plus `/SMRTLink/1.0.0` with the
-    /// gateway.
+    /// Returns the URL that API paths are appended to: the base URL, plus `/SMRTLink/1.0.0`
+    /// with the gateway.
     pub fn api_url(&self) -> String {
         if self.sim.config().gateway {
             format!("{}/SMRTLink/1.0.0", self.base_url)
@@ -54,9 +59,9 @@ impl SimHandle {
         &self.sim
     }
 
-    /// The PEM file of the CA that signed the TLS certificate, when serving HTTPS.
+    /// Returns the PEM file of the CA that signed the TLS certificate, when serving HTTPS.
     pub fn ca_cert_path(&self) -> Option<&Path> {
-        None
+        self.ca_pem.as_deref()
     }
 
     /// Stops accepting connections, closes open ones, stops the engine and saves the store.
@@ -119,9 +124,17 @@ pub async fn spawn_simulator(sim: Simulator) -> anyhow::Result<SimHandle> {
     } else {
         format!("{scheme}://{host}:{}", addr.port())
     };
+    let tls = if sim.config().tls {
+        let extra = (!addr.ip().is_unspecified()).then(|| addr.ip().to_string());
+        Some(tls::generate(sim.root(), extra.as_deref())?)
+    } else {
+        None
+    };
+    let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
     sim.start();
     let (tx, rx) = oneshot::channel();
-    let join = tokio::spawn(serve(sim.clone(), listener, async {
+    let acceptor = tls.map(|t| t.acceptor);
+    let join = tokio::spawn(serve(sim.clone(), listener, acceptor, async {
         let _ = rx.await;
     }));
     Ok(SimHandle {
@@ -130,11 +143,18 @@ pub async fn spawn_simulator(sim: Simulator) -> anyhow::Result<SimHandle> {
         sim,
         shutdown: Some(tx),
         join: Some(join),
+        ca_pem,
     })
 }
 
-/// Accepts connections until `shutdown` completes, then closes the open ones.
-pub async fn serve(sim: Simulator, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+/// Accepts connections until `shutdown` completes, then closes the open ones. With an
+/// acceptor, connections are TLS.
+pub async fn serve(
+    sim: Simulator,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
     let router = routes::router(sim.clone());
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -152,23 +172,67 @@ pub async fn serve(sim: Simulator, listener: TcpListener, shutdown: impl Future<
             }
         };
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
+        let (sim, router, tls) = (sim.clone(), router.clone(), tls.clone());
         connections.spawn(async move {
-            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let router = router.clone();
-                async move { router.oneshot(req.map(Body::new)).await }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, "connection closed with an error: {e}");
+            match tls {
+                None => serve_connection(sim, router, stream, peer).await,
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(stream) => serve_connection(sim, router, stream, peer).await,
+                    Err(e) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                },
             }
         });
         // Reap finished connection tasks so the set does not grow without bound.
         while connections.try_join_next().is_some() {}
     }
     connections.shutdown().await;
+}
+
+/// Serves HTTP/1.1 on one connection, applying `--latency` and the seeded faults before
+/// the router handles a request.
+async fn serve_connection<S>(sim: Simulator, router: axum::Router, stream: S, peer: SocketAddr)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let (sim, router) = (sim.clone(), router.clone());
+        async move {
+            let latency = sim.config().latency;
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
+            match sim.inner.faults.draw(sim.config()) {
+                Fault::None => {}
+                Fault::Reset => {
+                    tracing::debug!(path = req.uri().path(), "simulated connection reset");
+                    // An error from the service makes hyper close the connection unanswered.
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "simulated connection reset",
+                    ));
+                }
+                Fault::Error(status) => {
+                    tracing::debug!(path = req.uri().path(), %status, "simulated server error");
+                    let message = format!(
+                        "Simulated server error for {} (--error-rate {}); retry the request",
+                        req.uri().path(),
+                        sim.config().error_rate
+                    );
+                    return Ok(ApiError::new(status, message).into_response());
+                }
+            }
+            match router.oneshot(req.map(Body::new)).await {
+                Ok(response) => Ok(response),
+                Err(never) => match never {},
+            }
+        }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    if let Err(e) = conn.await {
+        tracing::debug!(%peer, "connection closed with an error: {e}");
+    }
 }
 
 const STORE_FILE: &str = "store.json";

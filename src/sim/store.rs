@@ -83,6 +83,7 @@ impl Store {
             updated_at: now,
             is_active: true,
             grant_role_to_all: Some("CAN_EDIT".into()),
+            created_by: None,
             members: vec![Member {
                 login: "admin".into(),
                 role: "OWNER".into(),

@@ -142,7 +142,7 @@ pub fn id_text(v: &Value) -> String {
     }
 }
 
-/// The `state` of each event of a job, in order.
+/// Returns the `state` of each event of a job, in order.
 pub fn event_states(events: &Value) -> Vec<String> {
     events
         .as_array()

@@ -133,7 +133,7 @@ fn dataset_jobs(ctx: &Ctx, id: &str) -> Reply {
     json(jobs)
 }
 
-/// The reports of the job that created the dataset.
+/// Lists the reports of the job that created the dataset.
 fn reports(ctx: &Ctx, short: &str, id: &str) -> Reply {
     let ds = find_typed(ctx, short, id)?;
     let store = ctx.sim.store();
@@ -151,7 +151,7 @@ fn reports(ctx: &Ctx, short: &str, id: &str) -> Reply {
     json(items)
 }
 
-/// The dataset XML rendered as JSON.
+/// Returns the dataset XML rendered as JSON.
 fn details(ctx: &Ctx, short: &str, id: &str) -> Reply {
     let ds = find_typed(ctx, short, id)?;
     let xml = read_dataset_xml(&ds.path).map_err(|e| ApiError::not_found(e.to_string()))?;

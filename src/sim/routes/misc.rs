@@ -12,14 +12,19 @@ use crate::sim::pipelines;
 
 pub(super) fn status(ctx: &Ctx) -> Reply {
     let uptime = ctx.sim.inner.started_at.elapsed();
-    json(json!({
+    let mut body = json!({
         "id": "smrtlink_analysis",
         "uuid": ctx.sim.inner.status_uuid,
         "version": SMRTLINK_VERSION,
         "uptime": uptime.as_millis() as u64,
         "message": format!("Services have been up for {} (slflow simulator)", humantime::format_duration(std::time::Duration::from_secs(uptime.as_secs()))),
         "user": "smrtanalysis",
-    }))
+    });
+    // SMRT Link 13 reports its API version; the `/SMRTLink/2.0.0` prefix selects that API.
+    if let Some(version) = ctx.api_version.filter(|v| *v != "1.0.0") {
+        body["apiVersion"] = json!(version);
+    }
+    json(body)
 }
 
 fn manifest_list() -> Vec<Value> {

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::Simulator;
 use super::error::{ApiError, ApiResult};
+use super::gateway::{self, Gate};
 
 /// Largest request body accepted (run design CSVs and datastore records are small).
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -39,6 +40,8 @@ pub(crate) struct Ctx {
     pub body: Bytes,
     /// The authenticated user (gateway) or the `X-User-ID` header (local mode).
     pub user: Option<String>,
+    /// The gateway API version from the path prefix (`1.0.0` or `2.0.0`); `None` locally.
+    pub api_version: Option<&'static str>,
 }
 
 impl Ctx {
@@ -67,7 +70,7 @@ impl Ctx {
     }
 }
 
-/// What route handlers return.
+/// The result type of route handlers.
 pub(crate) type Reply = ApiResult<Response>;
 
 pub(crate) fn json(value: impl serde::Serialize) -> Reply {
@@ -82,7 +85,7 @@ pub(crate) fn message(text: impl Into<String>) -> Reply {
     json(serde_json::json!({ "message": text.into() }))
 }
 
-/// A file download with the `Content-Disposition` name SMRT Link uses.
+/// Builds a file download with the `Content-Disposition` name SMRT Link uses.
 pub(crate) fn download(bytes: Vec<u8>, content_type: &str, filename: Option<&str>) -> Reply {
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
@@ -118,13 +121,25 @@ async fn handle(State(sim): State<Simulator>, req: Request) -> Response {
             return ApiError::unprocessable(format!("Invalid query string: {e}")).into_response();
         }
     };
-    let user = parts
-        .headers
-        .get("x-user-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .map(str::to_string);
-    let segments: Vec<String> = uri
+    let (path, user, api_version) = if sim.config().gateway {
+        match gateway::gate(&sim, &parts.method, &uri, &parts.headers, &body) {
+            Gate::Done(response) => return response,
+            Gate::Api {
+                path,
+                user,
+                api_version,
+            } => (path, Some(user), Some(api_version)),
+        }
+    } else {
+        let user = parts
+            .headers
+            .get("x-user-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string);
+        (uri.clone(), user, None)
+    };
+    let segments: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())
         .map(percent_decode)
@@ -136,6 +151,7 @@ async fn handle(State(sim): State<Simulator>, req: Request) -> Response {
         query,
         body,
         user,
+        api_version,
     };
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let result = dispatch(&ctx, &segs);
@@ -154,10 +170,10 @@ async fn handle(State(sim): State<Simulator>, req: Request) -> Response {
 fn dispatch(ctx: &Ctx, segs: &[&str]) -> Reply {
     match segs {
         ["status"] if ctx.method == Method::GET => misc::status(ctx),
-        // The legacy `/secondary-analysis` root is an alias of `/smrt-link` on the local port.
-        [root, rest @ ..] if *root == "smrt-link" || *root == "secondary-analysis" => {
-            smrt_link(ctx, rest)
-        }
+        ["smrt-link", rest @ ..] => smrt_link(ctx, rest),
+        // The legacy `/secondary-analysis` root is an alias of `/smrt-link` on the local port
+        // only; the gateway accepts `/smrt-link` alone.
+        ["secondary-analysis", rest @ ..] if ctx.api_version.is_none() => smrt_link(ctx, rest),
         _ => Err(ctx.no_route()),
     }
 }
@@ -184,7 +200,7 @@ fn smrt_link(ctx: &Ctx, segs: &[&str]) -> Reply {
     }
 }
 
-fn percent_decode(segment: &str) -> String {
+pub(crate) fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -30,8 +30,8 @@ pub(super) fn route(ctx: &Ctx, segs: &[&str]) -> Reply {
     }
 }
 
-/// The project ids a list may show: `None` (no restriction) unless a user is known and the
-/// query has no `projectId`, in which case the user's projects, shared projects and project 1.
+/// Returns the project ids a list may show: `None` (no restriction) unless a user is known and
+/// the query has no `projectId`. Then it is the user's projects, shared projects and project 1.
 pub(crate) fn visible_projects(
     store: &Store,
     user: Option<&str>,
@@ -242,6 +242,7 @@ fn create(ctx: &Ctx) -> Reply {
             updated_at: now,
             is_active: true,
             grant_role_to_all: req.grant_role_to_all.flatten(),
+            created_by: ctx.user.clone(),
             members,
         },
     );

@@ -1,22 +1,24 @@
-//! What a finished job leaves behind: datasets, datastore files, reports and the job log,
-//! all written as real files under the job directory.
+//! Job outputs: datasets, datastore files, reports and the job log, written as real files
+//! under the job directory when a job finishes.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
+mod analysis;
+mod records;
+
+use super::Simulator;
 use super::engine::unit_hash;
-use super::models::{DataSet, DataStoreFile, EntryPoint, now_ts};
+use super::models::{DataStoreFile, EntryPoint, now_ts};
 use super::reports::{self, Inputs, Report};
-use super::search::parse_time;
 use super::store::{IdAble, Store};
-use super::{Simulator, pipelines};
 use crate::dataset_xml::{self, DataSetXml, ExternalResource, read_dataset_xml};
+use records::dataset_record;
 
 /// A snapshot of the job fields the output steps need, taken under the store lock.
-struct JobView {
+pub(super) struct JobView {
     id: i64,
     uuid: Uuid,
     job_type: String,
@@ -57,7 +59,7 @@ pub(crate) fn produce(sim: &Simulator, id: i64) -> Result<(), String> {
     match view.job_type.as_str() {
         "import-dataset" => import(sim, &view),
         "merge-datasets" => merge(sim, &view).map(|_| ()),
-        "analysis" => analysis(sim, &view),
+        "analysis" => analysis::analysis(sim, &view),
         "delete-job" => delete_job(sim, &view),
         "delete-datasets" => delete_datasets(sim, &view),
         _ => Ok(()),
@@ -123,7 +125,7 @@ fn merge(sim: &Simulator, job: &JobView) -> Result<Uuid, String> {
     merge_into(sim, job, &ids, &name, "merged.dataset.xml")
 }
 
-fn merge_into(
+pub(super) fn merge_into(
     sim: &Simulator,
     job: &JobView,
     ids: &[i64],
@@ -192,170 +194,6 @@ fn merge_into(
     add_file(&mut store, job.id, file);
     store.insert_dataset(ds);
     Ok(uuid)
-}
-
-fn analysis(sim: &Simulator, job: &JobView) -> Result<(), String> {
-    let pipeline_id = job.pipeline.as_deref().unwrap_or_default();
-    let pipeline =
-        pipelines::find(pipeline_id).ok_or_else(|| format!("unknown pipeline {pipeline_id}"))?;
-    let workflow = pipeline.short_id();
-
-    // Repeated entry ids are merged first; Cromwell sees one dataset per entry id.
-    let mut by_entry: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for e in &job.entry_points {
-        by_entry
-            .entry(e.entry_id.clone())
-            .or_default()
-            .push(e.dataset_id);
-    }
-    let mut effective: BTreeMap<String, Uuid> = BTreeMap::new();
-    for (entry_id, ids) in &by_entry {
-        let uuid = if ids.len() > 1 {
-            let name = format!(
-                "Auto-merged {entry_id} @ {}",
-                chrono::Utc::now().timestamp_millis()
-            );
-            merge_into(
-                sim,
-                job,
-                ids,
-                &name,
-                &format!("merged_{entry_id}.dataset.xml"),
-            )?
-        } else {
-            sim.store()
-                .datasets
-                .get(&ids[0])
-                .map(|d| d.uuid)
-                .ok_or("entry-point dataset disappeared")?
-        };
-        effective.insert(entry_id.clone(), uuid);
-    }
-
-    let (reads, reference) = {
-        let store = sim.store();
-        let get = |u: &Uuid| store.dataset(IdAble::Uuid(*u)).cloned();
-        let reads = effective
-            .iter()
-            .filter(|(e, _)| e.as_str() != "eid_ref_dataset" && !e.starts_with("eid_barcode"))
-            .filter_map(|(_, u)| get(u))
-            .next()
-            .ok_or("the analysis has no read dataset entry point")?;
-        let reference = effective.get("eid_ref_dataset").and_then(get);
-        (reads, reference)
-    };
-    let inputs = Inputs {
-        reads: reads.num_records,
-        bases: reads.total_length,
-        jitter: jitter(sim, &effective.values().copied().collect::<Vec<_>>()),
-    };
-    let reference_length = reference.as_ref().map_or(0, |r| r.total_length);
-    let input_uuids: Vec<Uuid> = effective.values().copied().collect();
-    let mut out_reports = Vec::new();
-    let output = match pipeline.output {
-        pipelines::Output::Mapping { ccs } => {
-            let m = reports::mapping_metrics(inputs, ccs);
-            out_reports.push(reports::mapping_report(workflow, m, ccs));
-            out_reports.push(reports::coverage_report(workflow, m, reference_length));
-            if pipeline.sat {
-                let instrument = reads
-                    .extras
-                    .get("instrumentName")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown");
-                out_reports.push(reports::sat_report(
-                    m,
-                    inputs.reads,
-                    reference_length,
-                    instrument,
-                ));
-            }
-            let meta = if ccs {
-                "PacBio.DataSet.ConsensusAlignmentSet"
-            } else {
-                "PacBio.DataSet.AlignmentSet"
-            };
-            let file = if ccs {
-                "mapped.consensusalignmentset.xml"
-            } else {
-                "mapped.alignmentset.xml"
-            };
-            (
-                meta,
-                file,
-                format!("{} (mapped)", reads.name),
-                m.mapped_reads,
-                m.mapped_bases,
-                "pbmm2.tasks.pbmm2_align-out-0",
-            )
-        }
-        pipelines::Output::Ccs => {
-            let (n, bases) = reports::ccs_metrics(inputs);
-            out_reports.push(reports::ccs_report(workflow, n, bases, inputs.jitter));
-            (
-                "PacBio.DataSet.ConsensusReadSet",
-                "ccs.consensusreadset.xml",
-                format!("{} (CCS)", reads.name),
-                n,
-                bases,
-                "pbccs.tasks.ccs-out-0",
-            )
-        }
-        pipelines::Output::Assembly => {
-            let contigs = 1 + (inputs.jitter * 20.0) as i64;
-            let total = (inputs.bases / 20).max(1);
-            out_reports.push(reports::assembly_report(workflow, contigs, total));
-            (
-                "PacBio.DataSet.ContigSet",
-                "final.contigset.xml",
-                format!("{} (assembly)", reads.name),
-                contigs,
-                total,
-                "ipa2.tasks.ipa2-out-0",
-            )
-        }
-    };
-    let (meta_type, file_name, name, num_records, total_length, source_id) = output;
-    let uuid = sim.store().next_uuid();
-    let mut xml =
-        read_dataset_xml(&reads.path).map_err(|e| format!("cannot read the input dataset: {e}"))?;
-    xml.path = job.dir.join(file_name);
-    xml.unique_id = uuid;
-    xml.meta_type = meta_type.to_string();
-    xml.name.clone_from(&name);
-    xml.num_records = num_records;
-    xml.total_length = total_length;
-    xml.created_at = Some(now_ts());
-    xml.external_resources = vec![ExternalResource {
-        meta_type: "PacBio.AlignmentFile.AlignmentBamFile".into(),
-        resource_id: job
-            .dir
-            .join(format!("{workflow}.bam"))
-            .display()
-            .to_string(),
-    }];
-    write_file(&xml.path, dataset_xml::render_dataset_xml(&xml).as_bytes())?;
-    {
-        let mut store = sim.store();
-        let ds = dataset_record(&mut store, &xml, job);
-        let description = format!("{name} from {}", pipeline.name);
-        let file = datastore_file(
-            job,
-            uuid,
-            meta_type,
-            source_id,
-            &xml.path,
-            &name,
-            &description,
-        );
-        add_file(&mut store, job.id, file);
-        store.insert_dataset(ds);
-    }
-    for mut report in out_reports {
-        report.dataset_uuids = input_uuids.clone();
-        emit_report(sim, job, &report)?;
-    }
-    Ok(())
 }
 
 fn delete_job(sim: &Simulator, job: &JobView) -> Result<(), String> {
@@ -517,7 +355,7 @@ pub(crate) fn write_log(sim: &Simulator, id: i64, error: Option<&String>) -> Res
     Ok(())
 }
 
-fn emit_report(sim: &Simulator, job: &JobView, report: &Report) -> Result<(), String> {
+pub(super) fn emit_report(sim: &Simulator, job: &JobView, report: &Report) -> Result<(), String> {
     let file_name = format!("{}.report.json", report.id);
     emit_named_report(sim, job, report, &file_name)
 }
@@ -552,7 +390,7 @@ fn emit_named_report(
     Ok(())
 }
 
-fn datastore_file(
+pub(super) fn datastore_file(
     job: &JobView,
     uuid: Uuid,
     file_type: &str,
@@ -579,7 +417,7 @@ fn datastore_file(
     }
 }
 
-fn add_file(store: &mut Store, job_id: i64, file: DataStoreFile) {
+pub(super) fn add_file(store: &mut Store, job_id: i64, file: DataStoreFile) {
     if let Some(r) = store.jobs.get_mut(&job_id) {
         r.files.push(file.uuid);
     }
@@ -587,136 +425,14 @@ fn add_file(store: &mut Store, job_id: i64, file: DataStoreFile) {
 }
 
 /// Builds the dataset record of a DataSet XML produced or imported by `job`.
-fn dataset_record(store: &mut Store, xml: &DataSetXml, job: &JobView) -> DataSet {
-    let now = now_ts();
-    let created_at = xml
-        .created_at
-        .as_deref()
-        .and_then(parse_time)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_else(|| now.clone());
-    DataSet {
-        id: store.take_dataset_id(),
-        uuid: xml.unique_id,
-        name: xml.name.clone(),
-        path: xml.path.display().to_string(),
-        created_at: created_at.clone(),
-        updated_at: created_at,
-        imported_at: now,
-        num_records: xml.num_records,
-        total_length: xml.total_length,
-        version: xml.version.clone().unwrap_or_else(|| "3.0.1".into()),
-        comments: xml.description.clone().unwrap_or_default(),
-        tags: xml.tags.clone(),
-        // NOTE: a SHA-256 prefix of the UUID and path, not the MD5 of the file; clients only
-        // display this field.
-        md5: hex::encode(
-            &sha2::Sha256::digest(format!("{}{}", xml.unique_id, xml.path.display()))[..16],
-        ),
-        created_by: job.created_by.clone(),
-        job_id: job.id,
-        project_id: job.project_id,
-        parent_uuid: None,
-        is_active: true,
-        num_children: 0,
-        dataset_type: xml.meta_type.clone(),
-        extras: type_fields(xml),
-    }
-}
-
-use sha2::Digest as _;
-
-/// The type-specific record fields: collection metadata for read sets, organism and ploidy
-/// for references.
-fn type_fields(xml: &DataSetXml) -> Map<String, Value> {
-    let mut m = Map::new();
-    let c = xml.collections.first().cloned().unwrap_or_default();
-    let bio = match c.bio_sample_names.len() {
-        0 => "unknown".to_string(),
-        1 => c.bio_sample_names[0].clone(),
-        _ => "[multiple]".to_string(),
-    };
-    let barcode = match c.dna_barcode_names.len() {
-        0 => Value::Null,
-        1 => json!(c.dna_barcode_names[0]),
-        _ => json!("[multiple]"),
-    };
-    let well_sample = json!(
-        c.well_sample_name
-            .clone()
-            .unwrap_or_else(|| "unknown".into())
-    );
-    let context = json!(c.context.clone().unwrap_or_else(|| "unknown".into()));
-    match xml.meta_type.as_str() {
-        "PacBio.DataSet.SubreadSet" | "PacBio.DataSet.HdfSubreadSet" => {
-            let full = xml.meta_type == "PacBio.DataSet.SubreadSet";
-            m.insert(
-                "instrumentName".into(),
-                json!(
-                    c.instrument_name
-                        .clone()
-                        .unwrap_or_else(|| "unknown".into())
-                ),
-            );
-            if full {
-                m.insert(
-                    "instrumentControlVersion".into(),
-                    json!(
-                        c.instrument_control_version
-                            .clone()
-                            .unwrap_or_else(|| "unknown".into())
-                    ),
-                );
-            }
-            m.insert("metadataContextId".into(), context);
-            m.insert("wellSampleName".into(), well_sample);
-            m.insert(
-                "wellName".into(),
-                json!(c.well_name.clone().unwrap_or_else(|| "unknown".into())),
-            );
-            m.insert("bioSampleName".into(), json!(bio));
-            m.insert("cellIndex".into(), json!(c.cell_index.unwrap_or(0)));
-            if full {
-                m.insert(
-                    "cellId".into(),
-                    json!(c.cell_id.clone().unwrap_or_else(|| "unknown".into())),
-                );
-                m.insert("dnaBarcodeName".into(), barcode);
-            }
-            m.insert(
-                "runName".into(),
-                json!(c.run_name.clone().unwrap_or_else(|| "unknown".into())),
-            );
-        }
-        "PacBio.DataSet.ConsensusReadSet" => {
-            m.insert("bioSampleName".into(), json!(bio));
-            m.insert("wellSampleName".into(), well_sample);
-            m.insert("metadataContextId".into(), context);
-            m.insert("dnaBarcodeName".into(), barcode);
-        }
-        "PacBio.DataSet.ReferenceSet" | "PacBio.DataSet.GmapReferenceSet" => {
-            m.insert(
-                "ploidy".into(),
-                json!(xml.ploidy.clone().unwrap_or_else(|| "haploid".into())),
-            );
-            m.insert(
-                "organism".into(),
-                json!(xml.organism.clone().unwrap_or_else(|| "unknown".into())),
-            );
-        }
-        _ => {}
-    }
-    m
-}
-
-fn jitter(sim: &Simulator, uuids: &[Uuid]) -> f64 {
+pub(super) fn jitter(sim: &Simulator, uuids: &[Uuid]) -> f64 {
     let mut sorted = uuids.to_vec();
     sorted.sort();
     let key: Vec<u8> = sorted.iter().flat_map(|u| *u.as_bytes()).collect();
     unit_hash(sim.config().seed, &key)
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(super) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
