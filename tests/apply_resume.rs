@@ -36,15 +36,12 @@ fn read_state(dir: &Path) -> serde_json::Value {
 async fn wait_for_running_job(dir: &Path, step: &str) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Ok(text) = std::fs::read_to_string(dir.join(".slflow/sat.state.json")) {
-            if let Ok(state) = serde_json::from_str::<serde_json::Value>(&text) {
-                let status = &state["steps"][step]["status"];
-                if status["state"] == "running" {
-                    if let Some(id) = status["job"]["id"].as_u64() {
-                        return id;
-                    }
-                }
-            }
+        if let Ok(text) = std::fs::read_to_string(dir.join(".slflow/sat.state.json"))
+            && let Ok(state) = serde_json::from_str::<serde_json::Value>(&text)
+            && state["steps"][step]["status"]["state"] == "running"
+            && let Some(id) = state["steps"][step]["status"]["job"]["id"].as_u64()
+        {
+            return id;
         }
         assert!(
             Instant::now() < deadline,

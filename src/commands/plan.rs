@@ -1,9 +1,10 @@
 //! `slflow plan`: what `apply` would do, node by node, against the saved state.
 
 use crate::cli::{GlobalArgs, ManifestArgs, OutputFormat};
-use crate::exit::{CommandResult, Exit};
-use crate::plan::labels::{self, NoState, SavedState};
+use crate::exit::{CommandResult, Exit, Failure};
+use crate::plan::labels::{self, NoState, SavedRecord, SavedState, SavedStatus};
 use crate::plan::output::{self, Summary};
+use crate::state::{self, RunState, StepStatus};
 
 use super::validate::load_plan;
 
@@ -15,7 +16,7 @@ pub fn run(
     detailed_exitcode: bool,
 ) -> CommandResult {
     let plan = load_plan(args)?;
-    let state = saved_state(args);
+    let state = saved_state(args)?;
     let labels = labels::label(&plan, state.as_ref());
     match format {
         OutputFormat::Text => print!("{}", output::text(&plan, &labels)),
@@ -33,9 +34,47 @@ pub fn run(
     Ok(Exit::Success)
 }
 
-/// Returns the saved state of the last run.
-// TODO: read the state file (`--state`, or `.slflow/<stem>.state.json` beside the manifest)
-// once the state module exists; until then every instance is labelled as never run.
-fn saved_state(_args: &ManifestArgs) -> Box<dyn SavedState> {
-    Box::new(NoState)
+/// Returns the saved state of the last run, or none when no run saved one yet.
+fn saved_state(args: &ManifestArgs) -> Result<Box<dyn SavedState>, Failure> {
+    let path = args
+        .state
+        .clone()
+        .unwrap_or_else(|| state::default_path(&args.manifest));
+    match state::load(&path).map_err(Failure::usage)? {
+        Some(saved) => Ok(Box::new(StateView(saved))),
+        None => Ok(Box::new(NoState)),
+    }
+}
+
+/// The state file as plan labels read it.
+struct StateView(RunState);
+
+impl SavedState for StateView {
+    fn record(&self, instance_id: &str) -> Option<SavedRecord> {
+        let record = self.0.steps.get(instance_id)?;
+        let status = match &record.status {
+            StepStatus::Pending | StepStatus::Skipped { .. } => SavedStatus::Pending,
+            StepStatus::Submitting { .. } => SavedStatus::Submitting,
+            StepStatus::Running { job: Some(job), .. } => SavedStatus::Running { job_id: job.id },
+            StepStatus::Running { job: None, .. } => SavedStatus::Failed {
+                error: "it was interrupted before finishing".to_string(),
+            },
+            StepStatus::Succeeded { .. } => SavedStatus::Succeeded,
+            StepStatus::Failed { error, .. } => SavedStatus::Failed {
+                error: error.clone(),
+            },
+            StepStatus::Cancelled { .. } => SavedStatus::Failed {
+                error: "its job was cancelled".to_string(),
+            },
+        };
+        Some(SavedRecord {
+            status,
+            fingerprint: record.fingerprint.clone(),
+            outputs: record.outputs.clone(),
+        })
+    }
+
+    fn server_url(&self) -> Option<String> {
+        self.0.server_url.clone()
+    }
 }

@@ -176,6 +176,16 @@ pub fn label<'a>(plan: &'a Plan, state: &dyn SavedState) -> Vec<LabeledNode<'a>>
                         ),
                     },
                 },
+                // A changed request wins over a job in flight: apply runs the new request.
+                SavedStatus::Running { .. } | SavedStatus::Submitting
+                    if fingerprint
+                        .as_ref()
+                        .is_some_and(|f| *f != record.fingerprint) =>
+                {
+                    Action::Rerun {
+                        reason: "its request changed since the last run".to_string(),
+                    }
+                }
                 SavedStatus::Running { job_id } => Action::Attach {
                     job_id: Some(job_id),
                 },

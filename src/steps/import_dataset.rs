@@ -88,6 +88,7 @@ impl Options {
 
         let mut options = ImportDatasetOptions::new(local.display().to_string());
         options.dataset_type = Some(xml.meta_type.clone());
+        options.avoid_duplicate_import = true;
         options.common.project_id = super::exec_util::project_id(self.project.as_ref())?;
         let job = ctx.submit("import-dataset", &options).await?;
         let job = ctx.wait(&job).await?;

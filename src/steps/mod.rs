@@ -20,7 +20,6 @@ pub mod wait_run;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
-use sha2::{Digest, Sha256};
 
 pub use common::{FieldError, IdRef};
 
@@ -275,17 +274,12 @@ impl StepOptions {
         canonical(&value)
     }
 
-    /// Returns the fingerprint that state and plan labels compare: sha256 (hex) of the kind,
-    /// the canonical options and the server URL. Poll settings and timeouts are not options, so
-    /// they do not change it.
+    /// Returns the fingerprint that state and plan labels compare (see
+    /// [`crate::state::fingerprint`]): the kind, the options and the server URL. Poll settings
+    /// and timeouts are not options, so they do not change it.
     pub fn fingerprint(&self, server_url: &str) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(self.kind().name().as_bytes());
-        hasher.update(b"\n");
-        hasher.update(self.canonical_json().as_bytes());
-        hasher.update(b"\n");
-        hasher.update(server_url.trim_end_matches('/').as_bytes());
-        hex::encode(hasher.finalize())
+        let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        crate::state::fingerprint(self.kind().name(), &value, server_url)
     }
 }
 
