@@ -914,7 +914,6 @@ impl RetryCounter {
 // A current-thread runtime keeps every client task on this thread, where the log capture is
 // installed.
 #[tokio::test]
-#[ignore = "needs the simulator's error-rate and reset-rate fault injection"]
 async fn faults_survived_with_identical_results() {
     let clean = start_sim(|config| {
         config.job_seconds.insert("pb_sat".into(), 50.0);

@@ -336,9 +336,25 @@ fn write_reports_writes_each_file() {
 }
 
 #[test]
+fn write_reports_creates_missing_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new-dir").join("r.xml");
+    let files = ReportFiles {
+        junit: Some(path.clone()),
+        ..ReportFiles::default()
+    };
+
+    report::write_reports(&sat_state(), &files).unwrap();
+
+    assert!(path.is_file());
+}
+
+#[test]
 fn write_reports_names_unwritable_file() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("missing-dir").join("r.xml");
+    // A regular file where the report's directory should be: the directory cannot be created.
+    std::fs::write(dir.path().join("not-a-dir"), "").unwrap();
+    let path = dir.path().join("not-a-dir").join("r.xml");
     let files = ReportFiles {
         junit: Some(path.clone()),
         ..ReportFiles::default()

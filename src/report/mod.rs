@@ -99,10 +99,15 @@ pub fn write_reports(state: &RunState, files: &ReportFiles) -> Result<Vec<PathBu
     Ok(written)
 }
 
+/// Writes a report, creating its directory when missing.
 fn write_file(format: &'static str, path: &Path, text: &str) -> Result<(), ReportError> {
-    fs::write(path, text).map_err(|source| ReportError::Write {
+    let error = |source| ReportError::Write {
         format,
         path: path.to_owned(),
         source,
-    })
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(error)?;
+    }
+    fs::write(path, text).map_err(error)
 }

@@ -30,6 +30,8 @@ const REFRESH_TTL_FACTOR: u32 = 4;
 pub(crate) struct Tokens {
     access: HashMap<String, Grant>,
     refresh: HashMap<String, Grant>,
+    /// Every access, refresh and id token handed out, for tests that check none leaks.
+    issued: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -218,10 +220,13 @@ fn token(sim: &Simulator, headers: &HeaderMap, body: &[u8]) -> Response {
             );
         }
     };
-    let (access, refresh) = (new_token(), new_token());
+    let (access, refresh, id_token) = (new_token(), new_token(), new_token());
     let now = Instant::now();
     {
         let mut tokens = lock(&sim.inner.tokens);
+        tokens
+            .issued
+            .extend([access.clone(), refresh.clone(), id_token.clone()]);
         // Forget grants long past their expiry so the maps do not grow without bound.
         tokens.access.retain(|_, g| g.expires + ttl > now);
         tokens.refresh.retain(|_, g| g.expires > now);
@@ -245,7 +250,7 @@ fn token(sim: &Simulator, headers: &HeaderMap, body: &[u8]) -> Response {
     tracing::info!(user, "issued an access token");
     axum::Json(json!({
         "access_token": access,
-        "id_token": new_token(),
+        "id_token": id_token,
         "refresh_token": refresh,
         "expires_in": ttl.as_secs(),
         "token_type": "Bearer",
@@ -302,6 +307,11 @@ impl Simulator {
         let mut tokens = lock(&self.inner.tokens);
         tokens.access.clear();
         tokens.refresh.clear();
+    }
+
+    /// Returns every token issued so far (access, refresh and id tokens); a test hook.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.inner.tokens).issued.clone()
     }
 
     /// Returns how many access tokens are currently valid.
