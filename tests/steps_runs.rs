@@ -4,7 +4,7 @@
 mod steps_support;
 
 use slflow::sim::SimConfig;
-use steps_support::{apply, header, outputs, project, run_design_csv, simulator, validate};
+use steps_support::{unwrapped, apply, header, outputs, project, run_design_csv, simulator, validate};
 
 async fn failing_collections_sim() -> slflow::sim::SimHandle {
     let mut config = SimConfig {
@@ -197,6 +197,10 @@ async fn bad_run_options_fail_validation() {
         let manifest = format!("{}\n{steps}", header("bad"));
         let result = validate(dir.path(), &manifest).await;
         assert_eq!(result.code, Some(2), "{steps}\n{}", result.text);
-        assert!(result.text.contains(expected), "{steps}\n{}", result.text);
+        assert!(
+            unwrapped(&result.text).contains(expected),
+            "{steps}\n{}",
+            result.text
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 mod steps_support;
 
-use steps_support::{IMPORTS, apply, header, outputs, project, simulator, validate};
+use steps_support::{unwrapped, IMPORTS, apply, header, outputs, project, simulator, validate};
 
 const SECOND_SUBREADS: &str = r#"
 [steps.sample1]
@@ -162,6 +162,10 @@ async fn bad_search_options_fail_validation() {
         let manifest = format!("{}\n{steps}", header("bad"));
         let result = validate(dir.path(), &manifest).await;
         assert_eq!(result.code, Some(2), "{steps}\n{}", result.text);
-        assert!(result.text.contains(expected), "{steps}\n{}", result.text);
+        assert!(
+            unwrapped(&result.text).contains(expected),
+            "{steps}\n{}",
+            result.text
+        );
     }
 }

@@ -123,3 +123,12 @@ pub fn header(name: &str) -> String {
         "version = 1\nname = \"{name}\"\n\n[defaults]\npoll_interval = \"100ms\"\npoll_max = \"500ms\"\n"
     )
 }
+
+/// Joins the lines of a diagnostic that miette wrapped (`  | ` continuation lines), so that a
+/// test can look for a whole message.
+pub fn unwrapped(text: &str) -> String {
+    text.lines()
+        .map(|line| line.trim_start().trim_start_matches("| ").trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
