@@ -110,6 +110,7 @@ fn mapping_metrics_report_writes_csv() {
             .output()
             .expect("run slflow")
     };
+
     let applied = run(&["apply", "mapping_metrics.toml", "--sim"]);
     assert_eq!(
         applied.status.code(),
@@ -117,6 +118,7 @@ fn mapping_metrics_report_writes_csv() {
         "{}",
         String::from_utf8_lossy(&applied.stderr)
     );
+
     let reported = run(&["report", "mapping_metrics.toml", "--csv", "metrics.csv"]);
     assert_eq!(
         reported.status.code(),
@@ -124,6 +126,7 @@ fn mapping_metrics_report_writes_csv() {
         "{}",
         String::from_utf8_lossy(&reported.stderr)
     );
+
     let csv = std::fs::read_to_string(dir.path().join("metrics.csv")).expect("read CSV");
     let header = csv.lines().next().unwrap_or_default();
     assert!(header.starts_with("step,metric,value"), "{csv}");

@@ -4,8 +4,9 @@
 mod steps_support;
 
 use slflow::sim::SimConfig;
-use steps_support::{unwrapped, 
-    IMPORTS, apply, get_json, header, jobs, outputs, post_json, project, simulator, validate,
+use steps_support::{
+    IMPORTS, apply, get_json, header, jobs, outputs, post_json, project, simulator, unwrapped,
+    validate,
 };
 
 async fn sim_failing(key: &str) -> slflow::sim::SimHandle {
@@ -65,8 +66,16 @@ task_options = {{ downsample_factor = "3" }}
     let second = again["id"].as_i64().expect("rerun id");
     assert_ne!(first, second);
 
-    let old = get_json(url, &format!("/smrt-link/job-manager/jobs/analysis/{first}/options")).await;
-    let new = get_json(url, &format!("/smrt-link/job-manager/jobs/analysis/{second}/options")).await;
+    let old = get_json(
+        url,
+        &format!("/smrt-link/job-manager/jobs/analysis/{first}/options"),
+    )
+    .await;
+    let new = get_json(
+        url,
+        &format!("/smrt-link/job-manager/jobs/analysis/{second}/options"),
+    )
+    .await;
     assert_eq!(new["name"], "SAT again");
     assert_eq!(new["pipelineId"], old["pipelineId"]);
     assert_eq!(new["entryPoints"], old["entryPoints"]);
@@ -86,8 +95,16 @@ task_options = {{ downsample_factor = "3" }}
     );
 
     // The new job carries its own submission tag only, never the original step's.
-    let old_job = get_json(url, &format!("/smrt-link/job-manager/jobs/analysis/{first}")).await;
-    let new_job = get_json(url, &format!("/smrt-link/job-manager/jobs/analysis/{second}")).await;
+    let old_job = get_json(
+        url,
+        &format!("/smrt-link/job-manager/jobs/analysis/{first}"),
+    )
+    .await;
+    let new_job = get_json(
+        url,
+        &format!("/smrt-link/job-manager/jobs/analysis/{second}"),
+    )
+    .await;
     let tags = |job: &serde_json::Value| -> Vec<String> {
         job["tags"]
             .as_str()
@@ -192,7 +209,9 @@ after = ["check"]
     let result = apply(dir.path(), &manifest, url).await;
     assert_eq!(result.code, Some(0), "{}", result.text);
 
-    let merge_job = outputs(dir.path(), "merge")["job_id"].as_i64().expect("merge job");
+    let merge_job = outputs(dir.path(), "merge")["job_id"]
+        .as_i64()
+        .expect("merge job");
     let check = outputs(dir.path(), "check");
     assert_eq!(check["dry_run"]["id"], merge_job);
     assert_eq!(check["deleted_job"], serde_json::Value::Null);
@@ -205,7 +224,11 @@ after = ["check"]
     assert_eq!(delete_jobs.len(), 1, "the dry run must not create a job");
     assert_eq!(delete["job_id"], delete_jobs[0]["id"]);
 
-    let target = get_json(url, &format!("/smrt-link/job-manager/jobs/merge-datasets/{merge_job}")).await;
+    let target = get_json(
+        url,
+        &format!("/smrt-link/job-manager/jobs/merge-datasets/{merge_job}"),
+    )
+    .await;
     assert_eq!(target["isActive"], false);
 }
 
@@ -233,7 +256,11 @@ async fn delete_job_dry_run_422_stops_before_delete() {
     assert_eq!(result.code, Some(3), "{}", result.text);
     assert!(result.text.contains("422"), "{}", result.text);
     assert!(result.text.contains("hasn't completed"), "{}", result.text);
-    assert!(result.text.contains("nothing was deleted"), "{}", result.text);
+    assert!(
+        result.text.contains("nothing was deleted"),
+        "{}",
+        result.text
+    );
     assert!(jobs(url, "delete-job").await.is_empty());
 }
 

@@ -29,7 +29,8 @@ project = "{{{{ steps.team.id }}}}"
     )
 }
 
-const OWNER: &str = r#"members = [{ login = "admin", role = "OWNER" }, { login = "bo", role = "CAN_VIEW" }]"#;
+const OWNER: &str =
+    r#"members = [{ login = "admin", role = "OWNER" }, { login = "bo", role = "CAN_VIEW" }]"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_project_holds_datasets_and_jobs() {
@@ -39,11 +40,13 @@ async fn create_project_holds_datasets_and_jobs() {
     let result = apply(dir.path(), &project_manifest("first", OWNER), url).await;
     assert_eq!(result.code, Some(0), "{}", result.text);
 
-    let id = outputs(dir.path(), "team")["id"].as_i64().expect("project id");
+    let id = outputs(dir.path(), "team")["id"]
+        .as_i64()
+        .expect("project id");
     assert!(id > 1, "a new project, not the General Project: {id}");
     let full = get_json(url, &format!("/smrt-link/projects/{id}")).await;
     assert_eq!(full["name"], "lambda team");
-    // The project holds the two datasets, and also what the SAT job in it produced.
+    // The project contains the two datasets, and also what the SAT job in it produced.
     let ids: Vec<i64> = full["datasets"]
         .as_array()
         .expect("datasets")
@@ -91,7 +94,11 @@ async fn create_project_without_owner_is_409() {
     assert_eq!(result.code, Some(3), "{}", result.text);
     assert!(result.text.contains("409"), "{}", result.text);
     assert!(result.text.contains("OWNER"), "{}", result.text);
-    assert!(result.text.contains("`team` did not succeed"), "{}", result.text);
+    assert!(
+        result.text.contains("`team` did not succeed"),
+        "{}",
+        result.text
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,7 +112,9 @@ async fn create_project_unknown_dataset_fails() {
     let result = apply(dir.path(), &manifest, sim.base_url()).await;
     assert_eq!(result.code, Some(3), "{}", result.text);
     assert!(
-        result.text.contains("no dataset 5d1b2c7e-63d4-4f55-8a4c-0a1f2e3d4c5b"),
+        result
+            .text
+            .contains("no dataset 5d1b2c7e-63d4-4f55-8a4c-0a1f2e3d4c5b"),
         "{}",
         result.text
     );
@@ -143,12 +152,18 @@ async fn download_reports_and_files_into_dir() {
     let files = files.as_array().expect("files");
     assert_eq!(files.len(), 1, "{files:?}");
     let path = std::path::PathBuf::from(files[0].as_str().expect("path"));
-    let out = dir.path().join("out/reports").canonicalize().expect("out dir");
+    let out = dir
+        .path()
+        .join("out/reports")
+        .canonicalize()
+        .expect("out dir");
     assert_eq!(path.parent(), Some(out.as_path()));
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).expect("read report")).expect("report JSON");
     assert!(
-        report["attributes"].as_array().is_some_and(|a| !a.is_empty()),
+        report["attributes"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
         "{report}"
     );
     let leftovers: Vec<_> = std::fs::read_dir(&out)
@@ -165,7 +180,10 @@ async fn download_reports_and_files_into_dir() {
         &format!("/smrt-link/job-manager/jobs/analysis/{mapping_id}/datastore"),
     )
     .await;
-    let first = datastore[0]["uuid"].as_str().expect("file uuid").to_string();
+    let first = datastore[0]["uuid"]
+        .as_str()
+        .expect("file uuid")
+        .to_string();
     let single = format!(
         "{}\n[steps.one]\nkind = \"download\"\nfile = \"{first}\"\ndir = \"out/one\"\n",
         header("download-one")
@@ -209,7 +227,10 @@ async fn download_refuses_symlink_target() {
     assert_eq!(result.code, Some(3), "{}", result.text);
     let text = unwrapped(&result.text);
     assert!(text.contains("symbolic link"), "{}", result.text);
-    assert_eq!(std::fs::read_to_string(&elsewhere).expect("read"), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(&elsewhere).expect("read"),
+        "keep me"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,7 +252,9 @@ async fn download_unknown_file_is_404() {
     let result = apply(dir.path(), &not_uuid, sim.base_url()).await;
     assert_eq!(result.code, Some(3), "{}", result.text);
     assert!(
-        result.text.contains("`report.json` is not a datastore file UUID"),
+        result
+            .text
+            .contains("`report.json` is not a datastore file UUID"),
         "{}",
         result.text
     );
@@ -248,7 +271,11 @@ async fn download_no_matching_report_lists_available() {
     )
     .await;
     assert_eq!(result.code, Some(3), "{}", result.text);
-    assert!(result.text.contains("report_mapping_stats"), "{}", result.text);
+    assert!(
+        result.text.contains("report_mapping_stats"),
+        "{}",
+        result.text
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,9 @@
 mod steps_support;
 
 use slflow::sim::SimConfig;
-use steps_support::{unwrapped, apply, header, outputs, project, run_design_csv, simulator, validate};
+use steps_support::{
+    apply, get_json, header, jobs, outputs, project, run_design_csv, simulator, unwrapped, validate,
+};
 
 async fn failing_collections_sim() -> slflow::sim::SimHandle {
     let mut config = SimConfig {
@@ -55,17 +57,59 @@ path = "{{ item.path }}"
     assert_eq!(run["run"]["uuid"], design["uuid"]);
     let collections = run["collections"].as_array().expect("collections list");
     assert_eq!(collections.len(), 2);
-    let wells: Vec<&str> = collections.iter().filter_map(|c| c["well"].as_str()).collect();
+    let wells: Vec<&str> = collections
+        .iter()
+        .filter_map(|c| c["well"].as_str())
+        .collect();
     assert_eq!(wells, ["A01", "B01"]);
     for collection in collections {
         assert_eq!(collection["status"], "Complete");
         let path = collection["path"].as_str().expect("path");
-        assert!(std::path::Path::new(path).is_file(), "no SubreadSet at {path}");
+        assert!(
+            std::path::Path::new(path).is_file(),
+            "no SubreadSet at {path}"
+        );
     }
     // A complete collection's UUID is its SubreadSet's UUID, so the import finds the same one.
     let a01 = outputs(dir.path(), "cells[A01]");
     assert_eq!(a01["uuid"], collections[0]["uuid"]);
     assert_eq!(a01["dataset_type"], "PacBio.DataSet.SubreadSet");
+
+    // Applying again maps every instance of the fan-out to its saved record: nothing new.
+    let again = apply(dir.path(), &manifest, sim.base_url()).await;
+    assert_eq!(again.code, Some(0), "{}", again.text);
+    assert_eq!(jobs(sim.base_url(), "import-dataset").await.len(), 2);
+    let runs = get_json(sim.base_url(), "/smrt-link/runs").await;
+    assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
+    assert_eq!(
+        outputs(dir.path(), "cells[B01]")["uuid"],
+        collections[1]["uuid"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_run_honours_timeout() {
+    // At speed 1 a one-hour movie takes a minute, far beyond the step's timeout.
+    let sim = simulator(1.0, &[]).await;
+    let dir = project(&[("run.csv", &run_design_csv("slow", &["A01"]))]);
+    let started = std::time::Instant::now();
+    let result = apply(
+        dir.path(),
+        &design_and_wait("timeout = \"1s\""),
+        sim.base_url(),
+    )
+    .await;
+    assert_eq!(result.code, Some(3), "{}", result.text);
+    assert!(
+        result.text.contains("timed out after 1s"),
+        "{}",
+        result.text
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,7 +143,11 @@ async fn wait_run_fails_on_failed_collection() {
     let result = apply(dir.path(), &design_and_wait(""), sim.base_url()).await;
     assert_eq!(result.code, Some(3), "{}", result.text);
     assert!(result.text.contains("did not complete"), "{}", result.text);
-    assert!(result.text.contains("allow_failed = true"), "{}", result.text);
+    assert!(
+        result.text.contains("allow_failed = true"),
+        "{}",
+        result.text
+    );
     assert!(result.text.contains("simulated failure"), "{}", result.text);
 }
 

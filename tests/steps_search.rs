@@ -3,7 +3,7 @@
 
 mod steps_support;
 
-use steps_support::{unwrapped, IMPORTS, apply, header, outputs, project, simulator, validate};
+use steps_support::{IMPORTS, apply, header, outputs, project, simulator, unwrapped, validate};
 
 const SECOND_SUBREADS: &str = r#"
 [steps.sample1]
@@ -126,7 +126,11 @@ async fn search_value_rejected_by_server_is_422() {
     let result = apply(dir.path(), &jobs, sim.base_url()).await;
     assert_eq!(result.code, Some(3), "{}", result.text);
     assert!(result.text.contains("422"), "{}", result.text);
-    assert!(result.text.contains("searching analysis jobs"), "{}", result.text);
+    assert!(
+        result.text.contains("searching analysis jobs"),
+        "{}",
+        result.text
+    );
 }
 
 #[tokio::test]
@@ -153,10 +157,7 @@ async fn bad_search_options_fail_validation() {
             "[steps.f]\nkind = \"find-jobs\"\nfilters = { state = { in = [\"FAILED\"], ne = \"X\" } }\n",
             "exactly one operator",
         ),
-        (
-            "[steps.f]\nkind = \"find-jobs\"\nlimit = -1\n",
-            "limit",
-        ),
+        ("[steps.f]\nkind = \"find-jobs\"\nlimit = -1\n", "limit"),
     ];
     for (steps, expected) in cases {
         let manifest = format!("{}\n{steps}", header("bad"));

@@ -107,7 +107,7 @@ impl Options {
 
 impl Options {
     /// Creates the project, or, when an active project already has this name (an earlier
-    /// apply created it), updates that one so that it holds at least the requested datasets and
+    /// apply created it), updates that one so that it contains at least the requested datasets and
     /// members. Dataset UUIDs are turned into the integer ids projects need.
     pub async fn execute(
         &self,
@@ -162,18 +162,18 @@ impl Options {
                 (created, "created")
             }
             Some(found) => {
-                let current = ctx
-                    .client
-                    .project(found.id)
-                    .await
-                    .with_context(|| format!("reading project {} (`{}`)", found.id, self.name))?;
+                let current =
+                    ctx.client.project(found.id).await.with_context(|| {
+                        format!("reading project {} (`{}`)", found.id, self.name)
+                    })?;
                 let mut ids: Vec<i64> = current.datasets.iter().map(|d| d.id()).collect();
                 for id in &dataset_ids {
                     if !ids.contains(id) {
                         ids.push(*id);
                     }
                 }
-                request.datasets = Some(ids.into_iter().map(|id| ProjectDatasetRef { id }).collect());
+                request.datasets =
+                    Some(ids.into_iter().map(|id| ProjectDatasetRef { id }).collect());
                 if let Some(wanted) = request.members.take() {
                     let mut all = current.members.clone();
                     for member in wanted {

@@ -72,12 +72,12 @@ impl Options {
         use crate::smrtlink::models::DeleteJobOptions;
 
         let target = super::exec_util::id_or_uuid(&self.job, "job")?;
-        let mut options = DeleteJobOptions::new(target.clone());
+        let mut options = DeleteJobOptions::new(target);
         options.remove_files = self.remove_files;
         options.force = self.force;
 
-        // After an interrupted run the delete may already have happened, and a dry run on a
-        // deleted job proves nothing; re-attach to the delete job instead.
+        // After an interrupted run the delete may already have happened. A dry run on a
+        // deleted job proves nothing, so the step re-attaches to the delete job instead.
         let resuming = !matches!(
             *ctx.resume.lock().unwrap_or_else(|e| e.into_inner()),
             Resume::Fresh

@@ -241,8 +241,8 @@ async fn download_one(
         }
     };
 
-    let mut name = sanitize_file_name(&download.filename)
-        .unwrap_or_else(|| format!("download-dsf-{file}"));
+    let mut name =
+        sanitize_file_name(&download.filename).unwrap_or_else(|| format!("download-dsf-{file}"));
     // Two files the server names alike must not overwrite each other.
     if !used.insert(name.clone()) {
         name = format!("{file}-{name}");
@@ -253,15 +253,14 @@ async fn download_one(
         let _ = std::fs::remove_file(&temp);
         return Err(error);
     }
-    std::fs::rename(&temp, &target).with_context(|| {
-        format!("moving the download into place at {}", target.display())
-    })?;
+    std::fs::rename(&temp, &target)
+        .with_context(|| format!("moving the download into place at {}", target.display()))?;
     Ok(target)
 }
 
-/// Rejects a target that is not a direct child of `dir` or that is an existing symbolic link
-/// (renaming onto a link replaces the link, but a link there means someone expects writes to
-/// go elsewhere, so stop and say so).
+/// Rejects a target that is not a direct child of `dir`, or that is an existing symbolic link
+/// or directory. A rename would replace a link, but a link there means that someone expects
+/// the file elsewhere, so the step fails with an error instead.
 fn check_target(dir: &std::path::Path, target: &std::path::Path) -> anyhow::Result<()> {
     if target.parent() != Some(dir) {
         anyhow::bail!(

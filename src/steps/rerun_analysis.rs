@@ -67,7 +67,7 @@ impl Options {
         let id = super::exec_util::id_or_uuid(&self.job, "job")?;
         let old = ctx
             .client
-            .job("analysis", id.clone())
+            .job("analysis", id)
             .await
             .with_context(|| format!("looking up job {} to rerun", self.job))?;
         if old.job_type_id != "analysis" {

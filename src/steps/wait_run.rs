@@ -113,8 +113,11 @@ impl Options {
             .iter()
             .filter(|c| c.status.is_failure())
             .map(|c| {
-                let why = c.termination_info.as_deref().unwrap_or("no termination info");
-                format!("{} `{}` ({}): {why}", c.well, c.name, c.status)
+                let reason = c
+                    .termination_info
+                    .as_deref()
+                    .unwrap_or("no termination info");
+                format!("{} `{}` ({}): {reason}", c.well, c.name, c.status)
             })
             .collect();
         if !failed.is_empty() && !self.allow_failed {
@@ -149,10 +152,7 @@ impl Options {
 
     /// Resolves `run` (a UUID) or `run_name` to the run's UUID. When several runs have the
     /// name, the newest one is taken.
-    async fn find_run(
-        &self,
-        ctx: &crate::run::context::StepContext,
-    ) -> anyhow::Result<uuid::Uuid> {
+    async fn find_run(&self, ctx: &crate::run::context::StepContext) -> anyhow::Result<uuid::Uuid> {
         use anyhow::Context as _;
 
         if let Some(text) = &self.run {
@@ -176,7 +176,7 @@ impl Options {
             .await
             .with_context(|| format!("looking up the run named `{name}`"))?;
         runs.retain(|r| r.name == name);
-        runs.sort_by_key(|r| r.created_at.clone());
+        runs.sort_by_key(|r| r.created_at);
         let count = runs.len();
         let newest = runs.pop().with_context(|| {
             format!("the server has no run named `{name}`; check the name, or import its run design first")
@@ -211,8 +211,8 @@ fn log_changes(
     }
 }
 
-/// One entry of the `collections` output. `path` is the SubreadSet XML the collection wrote,
-/// under its collection directory and named after its movie, as `import-dataset` needs it.
+/// Builds one entry of the `collections` output. `path` is the SubreadSet XML that the
+/// collection wrote into its collection directory, named after its movie.
 fn collection_output(c: &crate::smrtlink::models::CollectionMetadata) -> serde_json::Value {
     let path = match (&c.collection_path_uri, &c.context) {
         (Some(dir), Some(movie)) => Some(

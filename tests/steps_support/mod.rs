@@ -31,7 +31,16 @@ impl From<Output> for RunResult {
 /// Writes `manifest` as `m.toml` into `dir` and runs `slflow apply` against `url`.
 pub async fn apply(dir: &Path, manifest: &str, url: &str) -> RunResult {
     std::fs::write(dir.join("m.toml"), manifest).expect("write manifest");
-    run(dir, vec!["apply".into(), "m.toml".into(), "--server".into(), url.into()]).await
+    run(
+        dir,
+        vec![
+            "apply".into(),
+            "m.toml".into(),
+            "--server".into(),
+            url.into(),
+        ],
+    )
+    .await
 }
 
 /// Writes `manifest` as `m.toml` into `dir` and runs `slflow validate` (no server).
@@ -69,11 +78,7 @@ pub async fn get_json(url: &str, path: &str) -> serde_json::Value {
 }
 
 /// Sends a POST to the simulator and returns the status and JSON body.
-pub async fn post_json(
-    url: &str,
-    path: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
+pub async fn post_json(url: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new()
         .post(format!("{url}{path}"))
         .json(&body)
@@ -89,7 +94,7 @@ pub async fn jobs(url: &str, job_type: &str) -> Vec<serde_json::Value> {
     common::server_jobs(url, job_type).await
 }
 
-/// The header of a valid run design CSV, and one valid cell row for well `well`.
+/// Builds a valid run design CSV with one SMRT Cell per well.
 pub fn run_design_csv(run_name: &str, wells: &[&str]) -> String {
     let mut text = String::from(
         "Experiment Name,Run Name,System Name,Is Collection,Sample Well,Sample Name,\
