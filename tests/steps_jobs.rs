@@ -188,6 +188,26 @@ async fn rerun_unknown_job_is_404() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rerun_of_import_job_is_rejected() {
+    let sim = simulator(400.0, &[]).await;
+    let dir = project(&[]);
+    let manifest = format!(
+        "{}{IMPORTS}\n[steps.again]\nkind = \"rerun-analysis\"\njob = \"{{{{ steps.subreads.job_id }}}}\"\n",
+        header("rerun-import")
+    );
+    let result = apply(dir.path(), &manifest, sim.base_url()).await;
+    assert_eq!(result.code, Some(3), "{}", result.text);
+    assert!(
+        result
+            .text
+            .contains("has job type `import-dataset`; only analysis jobs can be rerun"),
+        "{}",
+        result.text
+    );
+    assert!(jobs(sim.base_url(), "analysis").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_job_dry_runs_then_deletes() {
     let sim = simulator(400.0, &[]).await;
     let url = sim.base_url();

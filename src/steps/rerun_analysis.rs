@@ -72,7 +72,7 @@ impl Options {
             .with_context(|| format!("looking up job {} to rerun", self.job))?;
         if old.job_type_id != "analysis" {
             anyhow::bail!(
-                "job {} is a {} job; only analysis jobs can be rerun",
+                "job {} has job type `{}`; only analysis jobs can be rerun",
                 old.id,
                 old.job_type_id
             );

@@ -212,9 +212,11 @@ fn log_changes(
 }
 
 /// Builds one entry of the `collections` output. `path` is the SubreadSet XML that the
-/// collection wrote into its collection directory, named after its movie.
+/// collection wrote into its collection directory, named after its movie. A
+/// `collectionPathUri` that already names an XML file is taken as it is.
 fn collection_output(c: &crate::smrtlink::models::CollectionMetadata) -> serde_json::Value {
     let path = match (&c.collection_path_uri, &c.context) {
+        (Some(uri), _) if uri.ends_with(".xml") => Some(uri.clone()),
         (Some(dir), Some(movie)) => Some(
             std::path::Path::new(dir)
                 .join(format!("{movie}.subreadset.xml"))
@@ -232,4 +234,53 @@ fn collection_output(c: &crate::smrtlink::models::CollectionMetadata) -> serde_j
         "path": path,
         "complete": !c.status.is_failure() && c.status.is_terminal(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::collection_output;
+    use crate::smrtlink::models::CollectionMetadata;
+
+    fn collection(uri: Option<&str>, context: Option<&str>) -> CollectionMetadata {
+        serde_json::from_value(serde_json::json!({
+            "runId": "9d34149f-bd1f-4777-ab23-8799054c8cbf",
+            "uniqueId": "c571327c-b01a-41de-a972-713cbf6cc1fc",
+            "well": "A01",
+            "name": "lambda",
+            "context": context,
+            "collectionPathUri": uri,
+            "status": "Complete",
+        }))
+        .expect("valid collection")
+    }
+
+    #[test]
+    fn collection_path_from_directory_and_movie() {
+        let out = collection_output(&collection(
+            Some("/runs/r1/1_A01"),
+            Some("m64001_200101_000000"),
+        ));
+        assert_eq!(
+            out["path"],
+            "/runs/r1/1_A01/m64001_200101_000000.subreadset.xml"
+        );
+        assert_eq!(out["complete"], true);
+    }
+
+    #[test]
+    fn collection_path_taken_as_xml() {
+        let out = collection_output(&collection(
+            Some("/runs/r1/1_A01/m1.subreadset.xml"),
+            Some("m1"),
+        ));
+        assert_eq!(out["path"], "/runs/r1/1_A01/m1.subreadset.xml");
+    }
+
+    #[test]
+    fn collection_path_missing_is_null() {
+        let out = collection_output(&collection(None, Some("m1")));
+        assert!(out["path"].is_null());
+        let out = collection_output(&collection(Some("/runs/r1/1_A01"), None));
+        assert!(out["path"].is_null());
+    }
 }
