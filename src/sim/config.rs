@@ -33,7 +33,8 @@ pub struct SimConfig {
     /// Duration overrides at speed 1, keyed by job type, full pipeline id or short pipeline id;
     /// the key `collection` sets the time one SMRT Cell takes on the simulated instrument.
     pub job_seconds: HashMap<String, f64>,
-    /// Failure rates keyed by job type, full pipeline id or short pipeline id.
+    /// Failure rates keyed by job type, full pipeline id or short pipeline id; the key
+    /// `collection` fails SMRT Cells on the simulated instrument.
     pub fail: HashMap<String, f64>,
     pub error_rate: f64,
     pub reset_rate: f64,

@@ -207,17 +207,28 @@ fn finish_collection(sim: &Simulator, run_id: Uuid, index: usize) {
         };
         (run.clone(), cell.clone())
     };
-    let result = write_subreadset(sim, &run, &cell);
-    let failed = result.is_err();
-    if let Err(e) = &result {
+    // `--fail collection=RATE` fails that share of collections, chosen by a seeded coin per
+    // collection UUID; a failed collection writes no SubreadSet.
+    let rate = sim.config().fail_rate("collection", None);
+    let simulated_failure =
+        rate > 0.0 && unit_hash(sim.config().seed, cell.unique_id.as_bytes()) < rate;
+    let termination = if simulated_failure {
+        Some(format!(
+            "Acquisition failed (simulated failure, --fail collection rate {rate})"
+        ))
+    } else if let Err(e) = write_subreadset(sim, &run, &cell) {
         tracing::error!(run = %run_id, collection = %cell.unique_id, "writing the SubreadSet failed: {e}");
-    }
+        Some("Writing the SubreadSet XML failed".to_string())
+    } else {
+        None
+    };
+    let failed = termination.is_some();
     update_run(sim, run_id, |r| {
         if let Some(c) = r.collections.get_mut(index) {
             c.completed_at = Some(now_ts());
-            if failed {
+            if let Some(info) = termination {
                 c.status = "Failed".into();
-                c.termination_info = Some("Writing the SubreadSet XML failed".into());
+                c.termination_info = Some(info);
             }
         }
         if failed {

@@ -298,7 +298,7 @@ pub fn analysis_request(
 }
 
 /// Converts a task option value to its declared type, accepting numbers written as strings.
-fn coerce_option(
+pub(crate) fn coerce_option(
     id: &str,
     option_type: &str,
     value: &serde_json::Value,

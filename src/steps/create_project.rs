@@ -104,3 +104,139 @@ impl Options {
 
     // Execution: the runner adds `async fn execute` here.
 }
+
+impl Options {
+    /// Creates the project, or, when an active project already has this name (an earlier
+    /// apply created it), updates that one so that it contains at least the requested datasets and
+    /// members. Dataset UUIDs are turned into the integer ids projects need.
+    pub async fn execute(
+        &self,
+        ctx: &crate::run::context::StepContext,
+    ) -> anyhow::Result<crate::run::context::StepSuccess> {
+        use anyhow::Context as _;
+
+        use crate::smrtlink::models::{ProjectDatasetRef, ProjectMember, ProjectRequest};
+
+        let mut dataset_ids = Vec::new();
+        for dataset in &self.datasets {
+            dataset_ids.push(dataset_int_id(ctx, dataset).await?);
+        }
+        let members: Vec<ProjectMember> = self
+            .members
+            .iter()
+            .map(|m| ProjectMember {
+                login: m.login.clone(),
+                role: m.role.to_api(),
+            })
+            .collect();
+
+        let existing = ctx
+            .client
+            .projects()
+            .await
+            .context("listing projects to check whether the name is taken")?
+            .into_iter()
+            .find(|p| p.is_active && p.name == self.name);
+
+        let mut request = ProjectRequest::new(self.name.clone(), self.description.clone());
+        request.grant_role_to_all = self.grant_role_to_all.map(GrantRole::to_api);
+        if !members.is_empty() {
+            request.members = Some(members);
+        }
+
+        let (project, detail) = match existing {
+            None => {
+                if !dataset_ids.is_empty() {
+                    request.datasets = Some(
+                        dataset_ids
+                            .iter()
+                            .map(|id| ProjectDatasetRef { id: *id })
+                            .collect(),
+                    );
+                }
+                let created = ctx
+                    .client
+                    .create_project(&request)
+                    .await
+                    .with_context(|| format!("creating project `{}`", self.name))?;
+                (created, "created")
+            }
+            Some(found) => {
+                let current =
+                    ctx.client.project(found.id).await.with_context(|| {
+                        format!("reading project {} (`{}`)", found.id, self.name)
+                    })?;
+                let mut ids: Vec<i64> = current.datasets.iter().map(|d| d.id()).collect();
+                for id in &dataset_ids {
+                    if !ids.contains(id) {
+                        ids.push(*id);
+                    }
+                }
+                request.datasets =
+                    Some(ids.into_iter().map(|id| ProjectDatasetRef { id }).collect());
+                if let Some(wanted) = request.members.take() {
+                    let mut all = current.members.clone();
+                    for member in wanted {
+                        match all.iter_mut().find(|m| m.login == member.login) {
+                            Some(existing) => existing.role = member.role,
+                            None => all.push(member),
+                        }
+                    }
+                    request.members = Some(all);
+                }
+                let updated = ctx
+                    .client
+                    .update_project(found.id, &request)
+                    .await
+                    .with_context(|| format!("updating project {} (`{}`)", found.id, self.name))?;
+                (updated, "already existed; updated")
+            }
+        };
+        let id = project.project.id;
+        Ok(crate::run::context::StepSuccess {
+            detail: Some(format!("project {id} `{}` {detail}", self.name)),
+            ..crate::run::context::StepSuccess::with_outputs(serde_json::json!({ "id": id }))
+        })
+    }
+}
+
+impl Role {
+    fn to_api(self) -> crate::smrtlink::models::ProjectRole {
+        use crate::smrtlink::models::ProjectRole;
+        match self {
+            Role::Owner => ProjectRole::Owner,
+            Role::CanEdit => ProjectRole::CanEdit,
+            Role::CanView => ProjectRole::CanView,
+        }
+    }
+}
+
+impl GrantRole {
+    fn to_api(self) -> crate::smrtlink::models::GrantRole {
+        use crate::smrtlink::models::GrantRole as Api;
+        match self {
+            GrantRole::CanEdit => Api::CanEdit,
+            GrantRole::CanView => Api::CanView,
+            GrantRole::None => Api::None,
+        }
+    }
+}
+
+/// Returns a dataset's integer id, looking a UUID up on the server.
+async fn dataset_int_id(
+    ctx: &crate::run::context::StepContext,
+    dataset: &IdRef,
+) -> anyhow::Result<i64> {
+    use anyhow::Context as _;
+
+    match super::exec_util::id_or_uuid(dataset, "dataset")? {
+        crate::smrtlink::IdOrUuid::Id(id) => Ok(id),
+        crate::smrtlink::IdOrUuid::Uuid(uuid) => Ok(ctx
+            .client
+            .dataset_by_uuid(uuid)
+            .await
+            .with_context(|| format!("looking up dataset {uuid}"))?
+            .with_context(|| format!("the server has no dataset {uuid}; import it first"))?
+            .id),
+    }
+}

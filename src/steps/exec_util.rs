@@ -51,3 +51,18 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + C
         None => format!("valid values: {valid}"),
     }
 }
+
+/// Builds the client's search criteria from a step's search body (API field to operator text).
+pub fn criteria_from_body(
+    body: serde_json::Map<String, serde_json::Value>,
+) -> crate::smrtlink::SearchCriteria {
+    let mut criteria = crate::smrtlink::SearchCriteria::new();
+    for (field, value) in body {
+        let text = match value {
+            serde_json::Value::String(text) => text,
+            other => other.to_string(),
+        };
+        criteria = criteria.raw(field, text);
+    }
+    criteria
+}

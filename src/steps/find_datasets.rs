@@ -87,3 +87,35 @@ impl Options {
 
     // Execution: the runner adds `async fn execute` here.
 }
+
+impl Options {
+    /// Searches the datasets of the type with the filters (a POST search) and returns the
+    /// records as a list, so that a later step can fan out over `steps.<id>.datasets`.
+    pub async fn execute(
+        &self,
+        ctx: &crate::run::context::StepContext,
+    ) -> anyhow::Result<crate::run::context::StepSuccess> {
+        use anyhow::Context as _;
+
+        let (meta_type, _) = dataset_type(&self.dataset_type, &["type"])
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let kind = crate::smrtlink::DatasetType::parse(meta_type)
+            .with_context(|| format!("the client has no dataset type {meta_type}"))?;
+        let body = self
+            .criteria()
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let criteria = super::exec_util::criteria_from_body(body);
+        let records = ctx
+            .client
+            .search_datasets(kind, &criteria)
+            .await
+            .with_context(|| format!("searching {meta_type} datasets"))?;
+        let datasets = serde_json::to_value(&records).context("encoding the dataset records")?;
+        Ok(crate::run::context::StepSuccess {
+            detail: Some(format!("{} dataset(s) found", records.len())),
+            ..crate::run::context::StepSuccess::with_outputs(
+                serde_json::json!({ "datasets": datasets }),
+            )
+        })
+    }
+}

@@ -115,3 +115,29 @@ impl Options {
 
     // Execution: the runner adds `async fn execute` here.
 }
+
+impl Options {
+    /// Searches the jobs of the type with the filters (a POST search) and returns the records
+    /// as a list, so that a later step can fan out over `steps.<id>.jobs`.
+    pub async fn execute(
+        &self,
+        ctx: &crate::run::context::StepContext,
+    ) -> anyhow::Result<crate::run::context::StepSuccess> {
+        use anyhow::Context as _;
+
+        let body = self
+            .criteria()
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let criteria = super::exec_util::criteria_from_body(body);
+        let records = ctx
+            .client
+            .search_jobs(&self.job_type, &criteria)
+            .await
+            .with_context(|| format!("searching {} jobs", self.job_type))?;
+        let jobs = serde_json::to_value(&records).context("encoding the job records")?;
+        Ok(crate::run::context::StepSuccess {
+            detail: Some(format!("{} job(s) found", records.len())),
+            ..crate::run::context::StepSuccess::with_outputs(serde_json::json!({ "jobs": jobs }))
+        })
+    }
+}

@@ -51,3 +51,66 @@ impl Options {
 
     // Execution: the runner adds `async fn execute` here.
 }
+
+impl Options {
+    /// Sends the run design (the local CSV's content, or the server-side path) and returns the
+    /// new run's UUID and name.
+    ///
+    /// NOTE: the import is not a job, so it carries no exactly-once tag. A failure after the
+    /// server created the run (a reset, a timeout) leaves that run behind, and the next apply
+    /// imports the design again.
+    pub async fn execute(
+        &self,
+        ctx: &crate::run::context::StepContext,
+    ) -> anyhow::Result<crate::run::context::StepSuccess> {
+        use anyhow::Context as _;
+
+        use crate::smrtlink::RunDesignSource;
+
+        let (source, what) = match (&self.csv, &self.server_path) {
+            (Some(csv), None) => {
+                let local = ctx.local_path(csv);
+                let content = std::fs::read_to_string(&local).with_context(|| {
+                    format!(
+                        "reading the run design CSV {} (the `csv` path is relative to the \
+                         manifest's directory)",
+                        local.display()
+                    )
+                })?;
+                (
+                    RunDesignSource::Content(content),
+                    local.display().to_string(),
+                )
+            }
+            (None, Some(path)) => (
+                RunDesignSource::ServerPath(path.clone()),
+                format!("{path} (on the server)"),
+            ),
+            _ => anyhow::bail!("give exactly one of `csv` and `server_path`"),
+        };
+        let imported = ctx
+            .client
+            .import_run_design(&source)
+            .await
+            .with_context(|| format!("importing the run design {what}"))?;
+        let name = match imported.name.clone() {
+            Some(name) => name,
+            None => {
+                ctx.client
+                    .run(imported.uuid)
+                    .await
+                    .with_context(|| format!("reading run {} after its import", imported.uuid))?
+                    .summary
+                    .name
+            }
+        };
+        tracing::info!(step = %ctx.instance, run = %imported.uuid, name = %name, "run design imported");
+        Ok(crate::run::context::StepSuccess {
+            detail: Some(format!("run `{name}` ({})", imported.uuid)),
+            ..crate::run::context::StepSuccess::with_outputs(serde_json::json!({
+                "uuid": imported.uuid.to_string(),
+                "name": name,
+            }))
+        })
+    }
+}

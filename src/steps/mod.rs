@@ -328,12 +328,6 @@ impl StepOptions {
         &self,
         ctx: &crate::run::context::StepContext,
     ) -> anyhow::Result<crate::run::context::StepSuccess> {
-        match self {
-            StepOptions::ImportDataset(o) => o.execute(ctx).await,
-            StepOptions::MergeDatasets(o) => o.execute(ctx).await,
-            StepOptions::Analysis(o) => o.execute(ctx).await,
-            StepOptions::ReportMetrics(o) => o.execute(ctx).await,
-            other => anyhow::bail!("step kind `{}` cannot run yet", other.kind()),
-        }
+        each_kind!(self, o => o.execute(ctx).await)
     }
 }
