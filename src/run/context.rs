@@ -89,6 +89,9 @@ pub struct StepContext {
     pub instance: String,
     pub client: Client,
     pub poller: Poller<EngineJob>,
+    /// The request-rate cap shared with the job poller; steps that poll on their own (such as
+    /// `wait-run`) take a permit before each poll.
+    pub limiter: std::sync::Arc<crate::run::ratelimit::RateLimiter>,
     pub settings: StepSettings,
     /// Directory that relative local paths in options are relative to.
     pub base_dir: PathBuf,

@@ -140,7 +140,7 @@ pub async fn run(
 
     let limiter = Arc::new(RateLimiter::new(settings.poll_rate, 4));
     let poller: Poller<EngineJob> =
-        Poller::spawn(Arc::new(ClientJobs(server.client.clone())), limiter);
+        Poller::spawn(Arc::new(ClientJobs(server.client.clone())), limiter.clone());
     let (tx, mut rx) = mpsc::unbounded_channel::<WorkerMessage>();
 
     let mut run = Coordinator {
@@ -154,6 +154,7 @@ pub async fn run(
         workers: HashMap::new(),
         failed: Vec::new(),
         poller,
+        limiter,
         tx,
         dirty: true,
     };
@@ -297,6 +298,7 @@ struct Coordinator<'a> {
     /// Ids of the steps that failed in this run.
     failed: Vec<String>,
     poller: Poller<EngineJob>,
+    limiter: Arc<RateLimiter>,
     tx: mpsc::UnboundedSender<WorkerMessage>,
     dirty: bool,
 }
@@ -561,6 +563,7 @@ impl Coordinator<'_> {
             instance: node.id.clone(),
             client: self.server.client.clone(),
             poller: self.poller.clone(),
+            limiter: self.limiter.clone(),
             settings: instance.settings,
             base_dir: self.plan.base_dir().to_path_buf(),
             tag: submission_tag(&fingerprint),

@@ -81,6 +81,7 @@ impl Options {
         let mut last_states: std::collections::BTreeMap<uuid::Uuid, String> =
             std::collections::BTreeMap::new();
         let collections = loop {
+            ctx.limiter.acquire().await;
             match ctx.client.run_collections(run_uuid).await {
                 Ok(collections) => {
                     log_changes(ctx, run_uuid, &collections, &mut last_states);
