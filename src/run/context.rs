@@ -2,7 +2,7 @@
 //! submission protocol with the coordinator.
 //!
 //! A step that creates a server job calls [`StepContext::submit`]. Before the POST, the intent
-//! (the step's tag) is sent to the coordinator, which saves it; only after the save is
+//! (the step's tag) is sent to the coordinator, which saves it. Only after the save is
 //! acknowledged does the POST go out, with the tag in the job's `tags`. The job id is saved as
 //! soon as the response arrives. On resume, a saved job id is re-attached and a saved intent
 //! without a job id is looked up on the server by its tag before anything is submitted.
@@ -19,7 +19,7 @@ use crate::run::poller::{JobFetcher, PollTiming, PolledJob, Poller};
 use crate::smrtlink::{Client, EngineJob, JobState, JobTag, SearchCriteria};
 use crate::state::{CheckResult, JobRef};
 
-/// How a step instance starts, from its saved record.
+/// Starting point of a step instance, from its saved record.
 #[derive(Debug, Clone)]
 pub enum Resume {
     /// Nothing was submitted before.
@@ -63,7 +63,7 @@ pub enum WorkerMessage {
     },
 }
 
-/// What a successful step produced.
+/// Result of a successful step.
 #[derive(Debug, Clone, Default)]
 pub struct StepSuccess {
     /// The step kind's documented outputs, as a JSON object.

@@ -1,8 +1,8 @@
 //! The coordinator: the one owner of run state.
 //!
-//! It starts every step whose inputs exist (up to `concurrency`), receives results from the
-//! workers, saves the state after every batch of transitions (before it acknowledges a
-//! submission intent or a job id, so that exactly-once submission holds), and emits run events
+//! It starts every step whose inputs exist (up to `concurrency`) and receives results from the
+//! workers. It saves the state after every batch of transitions, before it acknowledges a
+//! submission intent or a job id, so that exactly-once submission holds. It emits run events
 //! for the reporters. Workers never touch the state; reporters never drive the run.
 
 use std::collections::{BTreeSet, HashMap};
@@ -27,7 +27,7 @@ use crate::state::{
 };
 use crate::steps::Kind;
 
-/// How `apply` schedules.
+/// Scheduling settings of one `apply`.
 #[derive(Debug, Clone)]
 pub struct RunSettings {
     /// Maximum steps running at once.
@@ -58,10 +58,10 @@ impl Default for RunSettings {
 #[derive(Clone)]
 pub struct RunServer {
     pub client: Client,
-    /// What fingerprints and the state record as the server: its URL, or a stable name for the
-    /// embedded simulator, whose port changes from run to run.
+    /// Server identity recorded in fingerprints and the state: its URL, or a fixed name for
+    /// the embedded simulator, whose port changes from run to run.
     pub identity: String,
-    /// What the output shows as the server.
+    /// Server name shown in the output.
     pub display: String,
     pub simulated: bool,
 }
@@ -374,8 +374,8 @@ impl Coordinator<'_> {
                 i += 1;
                 continue;
             }
-            // A node that succeeded in an earlier run may be skipped without a slot; checking
-            // that renders it, so do it only for nodes whose saved record says succeeded.
+            // A node that succeeded in an earlier run may be skipped without a slot. Checking that
+            // renders it, so it is done only for nodes whose saved status is succeeded.
             if self.workers.len() >= self.settings.concurrency
                 && !(self.saved_outputs(&nodes[i].id).is_some() && self.is_saved_done(&nodes[i]))
             {
@@ -536,7 +536,7 @@ impl Coordinator<'_> {
                     since: now,
                 };
             }
-            // Keep the saved intent until the lookup answers, in case this run dies too.
+            // Keep the saved intent until the lookup returns, in case this run dies too.
             Resume::FindSubmitted(_) => {}
             Resume::Fresh => {
                 record.status = StepStatus::Running {
