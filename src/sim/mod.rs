@@ -69,6 +69,9 @@ pub(crate) struct SimInner {
     pub resume: Mutex<Vec<i64>>,
     pub tokens: Mutex<gateway::Tokens>,
     pub faults: faults::Faults,
+    /// Held while the store is written to `data_dir`: the persistence task and `stop` may save
+    /// at the same moment, and they share one temporary file.
+    pub saving: Mutex<()>,
 }
 
 impl Drop for SimInner {
@@ -122,6 +125,7 @@ impl Simulator {
                 resume: Mutex::new(resume),
                 tokens: Mutex::new(gateway::Tokens::default()),
                 faults: faults::Faults::new(config_seed),
+                saving: Mutex::new(()),
             }),
         })
     }

@@ -278,6 +278,7 @@ pub(crate) fn load_store(dir: &Path, seed: u64) -> anyhow::Result<(Store, Vec<i6
 /// # Errors
 /// Any I/O failure, with the path.
 pub(crate) fn save_store(sim: &Simulator, dir: &Path) -> anyhow::Result<()> {
+    let _saving = sim.inner.saving.lock().unwrap_or_else(|e| e.into_inner());
     let text = {
         let store = sim.store();
         serde_json::to_vec(&*store).context("cannot serialize the simulator store")?
