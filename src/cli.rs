@@ -85,8 +85,9 @@ pub struct ManifestArgs {
 /// How to reach the SMRT Link server.
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
-    /// Server base URL, e.g. http://localhost:9091 or https://host:8243 (overrides [server].url)
-    #[arg(long, env = "SLFLOW_SERVER", value_name = "URL")]
+    /// Server base URL, e.g. http://localhost:9091 or https://host:8243 (default: the
+    /// SLFLOW_SERVER environment variable, then [server].url; --sim ignores both)
+    #[arg(long, value_name = "URL")]
     pub server: Option<String>,
 
     /// Start the SMRT Link simulator in-process on 127.0.0.1 and use it

@@ -193,3 +193,17 @@ fn child_holder_refused_then_stale() {
         "{stale:?}"
     );
 }
+
+#[test]
+fn empty_unheld_lock_reported_with_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_path(dir.path());
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(state::lock_path(&path), "").unwrap();
+
+    let err = StateLock::acquire(&path).unwrap_err();
+
+    assert!(matches!(err, LockError::Invalid { .. }), "{err:?}");
+    assert!(err.to_string().contains("empty"), "{err}");
+    assert!(help_of(&err).contains("rm "), "{}", help_of(&err));
+}

@@ -37,6 +37,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> CommandResult {
         .enable_all()
         .build()
         .map_err(|e| Failure::internal(miette::miette!("cannot start the async runtime: {e}")))?;
+    coordinator::select_steps(&plan, &args.targets)
+        .map_err(|error| Failure::usage(miette::miette!("{error}")))?;
     runtime.block_on(async {
         let connection = connect(&args.server, plan.server_url(), &state_path)
             .await
@@ -45,12 +47,6 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> CommandResult {
                 ConnectError::Runtime(error) => Failure::with_exit(Exit::StepFailed, error),
             })?;
         let simulated = connection.server.simulated;
-        if simulated {
-            eprintln!(
-                "[sim] using the embedded SMRT Link simulator at {} (nothing reaches a real server)",
-                connection.server.display
-            );
-        }
 
         let state = saved.unwrap_or_else(|| {
             RunState::new(
@@ -77,14 +73,12 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> CommandResult {
             connection.server.clone(),
             settings,
             reporters,
-            Interrupt::from_signals(),
+            Interrupt::from_signals(args.cancel_on_interrupt),
         )
         .await
         .map_err(|error| match error {
             RunError::UnknownTarget { .. } => Failure::usage(miette::miette!("{error}")),
-            RunError::Save(ref source) => {
-                Failure::runtime(miette::miette!("{error}: {source}"))
-            }
+            RunError::Save(ref source) => Failure::runtime(miette::miette!("{error}: {source}")),
         })?;
         drop(connection);
 
@@ -127,6 +121,12 @@ fn print_result(state: &RunState, exit: Exit, simulated: bool, color: bool) {
     }
     // A closed stdout (e.g. `| head`) must not turn a finished run into an error.
     let _ = write!(out, "{}", summary_table(state, color));
+    // Errors go to stderr even with --quiet: the table alone does not say why a step failed.
+    for (id, record) in &state.steps {
+        if let state::StepStatus::Failed { error, .. } = &record.status {
+            eprintln!("step `{id}` failed: {error}");
+        }
+    }
     if exit == Exit::CheckFailed {
         for (id, record) in &state.steps {
             for check in record.checks.iter().filter(|c| !c.passed) {

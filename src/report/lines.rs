@@ -37,7 +37,15 @@ pub fn event_line(event: &RunEvent) -> Option<String> {
             } else {
                 server.clone()
             };
-            format!("apply {manifest}: {to_run} of {total} steps to run against {server}")
+            let done = total - to_run;
+            if done == 0 {
+                format!("apply {manifest}: {total} steps against {server}")
+            } else {
+                format!(
+                    "apply {manifest}: {total} steps against {server}, {done} of them done in \
+                     an earlier run"
+                )
+            }
         }
         RunEvent::Skipped { step, reason, .. } => format!("{step}: skipped ({reason})"),
         RunEvent::StepStarted { step, kind } => format!("{step}: started ({kind})"),

@@ -118,6 +118,7 @@ pub async fn run(
     let started = Instant::now();
     let selected = select_steps(plan, &settings.targets)?;
     forget_removed_steps(plan, &mut state);
+    record_every_step(plan, &mut state);
     state.set_server_url(Some(&server.identity));
 
     let mut nodes: Vec<Node> = plan
@@ -159,9 +160,11 @@ pub async fn run(
         dirty: true,
     };
     run.reindex(&nodes);
-    let total = nodes
+    let total = nodes.len();
+    // An estimate: a step that succeeded before still runs again when its request changed.
+    let done_before = nodes
         .iter()
-        .filter(|n| n.instance.is_some() || n.parent.is_none())
+        .filter(|n| run.saved_outputs(&n.id).is_some())
         .count();
     run.emit(
         &mut reporters,
@@ -170,7 +173,7 @@ pub async fn run(
             server: run.server.display.clone(),
             simulated: run.server.simulated,
             total,
-            to_run: total,
+            to_run: total - done_before,
         },
     );
 
@@ -232,7 +235,7 @@ pub async fn run(
 }
 
 /// Returns the step ids to run: all, or the targets and everything they need.
-fn select_steps(plan: &Plan, targets: &[String]) -> Result<BTreeSet<String>, RunError> {
+pub fn select_steps(plan: &Plan, targets: &[String]) -> Result<BTreeSet<String>, RunError> {
     let all: BTreeSet<String> = plan.step_ids().map(str::to_string).collect();
     if targets.is_empty() {
         return Ok(all);
@@ -274,6 +277,18 @@ fn select_steps(plan: &Plan, targets: &[String]) -> Result<BTreeSet<String>, Run
         }
     }
     Ok(selected)
+}
+
+/// Adds a pending record for every step instance known at plan time, so that the state (and
+/// `status` and the reports) shows the steps that a `--target` run or a failure left undone.
+fn record_every_step(plan: &Plan, state: &mut RunState) {
+    for node in plan.nodes() {
+        if let PlanNode::Instance(instance) = node {
+            state.steps.entry(instance.id.clone()).or_insert_with(|| {
+                StepRecord::new(instance.kind.name(), String::new(), instance.needs.clone())
+            });
+        }
+    }
 }
 
 /// Drops saved records of steps that are no longer in the manifest.

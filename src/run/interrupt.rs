@@ -16,8 +16,9 @@ impl Interrupt {
         (tx, Interrupt { rx })
     }
 
-    /// Listens for Ctrl-C and SIGTERM on the current runtime.
-    pub fn from_signals() -> Interrupt {
+    /// Listens for Ctrl-C and SIGTERM on the current runtime; `cancel_jobs` only changes what
+    /// the first interrupt announces.
+    pub fn from_signals(cancel_jobs: bool) -> Interrupt {
         let (tx, rx) = watch::channel(false);
         tokio::spawn(async move {
             let mut count = 0;
@@ -25,8 +26,14 @@ impl Interrupt {
                 wait_for_signal().await;
                 count += 1;
                 if count == 1 {
+                    let action = if cancel_jobs {
+                        "terminating the jobs in flight"
+                    } else {
+                        "leaving the jobs in flight running"
+                    };
                     eprintln!(
-                        "interrupt received: saving state and detaching (press Ctrl-C again to quit at once)"
+                        "interrupt received: saving state and {action} (press Ctrl-C again to \
+                         quit at once)"
                     );
                     let _ = tx.send(true);
                 } else {

@@ -57,9 +57,13 @@ pub async fn connect(
             .await
             .map_err(ConnectError::Runtime);
     }
+    let from_env = std::env::var("SLFLOW_SERVER")
+        .ok()
+        .filter(|s| !s.trim().is_empty());
     let url = args
         .server
         .clone()
+        .or(from_env)
         .or_else(|| manifest_url.map(str::to_string))
         .ok_or_else(|| {
             ConnectError::Usage(
@@ -94,6 +98,7 @@ pub async fn connect(
     };
     let client = Client::new(config).context("setting up the SMRT Link client")?;
     let identity = crate::state::redact_url(&url);
+    check_reachable(&client, &identity).await?;
     Ok(Connection {
         server: RunServer {
             client,
@@ -103,6 +108,26 @@ pub async fn connect(
         },
         simulator: None,
     })
+}
+
+/// Fails fast, with one clear message, when the server cannot be reached, rejects the login,
+/// or does not answer `/status` like SMRT Link.
+async fn check_reachable(client: &Client, url: &str) -> Result<(), ConnectError> {
+    match client.status().await {
+        Ok(_) => Ok(()),
+        Err(error) if error.is_transport() => Err(ConnectError::Runtime(anyhow!(
+            "cannot reach the SMRT Link server at {url}: {error}"
+        ))),
+        Err(error) if matches!(error.kind(), crate::smrtlink::ApiErrorKind::Decode { .. }) => {
+            Err(ConnectError::Runtime(anyhow!(
+                "{url} does not look like a SMRT Link server: its /status is not the SMRT Link \
+                 status record ({error})"
+            )))
+        }
+        Err(error) => Err(ConnectError::Runtime(
+            anyhow::Error::new(error).context(format!("checking the SMRT Link server at {url}")),
+        )),
+    }
 }
 
 fn read_password(from_stdin: bool) -> Result<String, ConnectError> {

@@ -178,8 +178,17 @@ fn inspect_existing(state_path: &Path, path: &Path) -> Result<Inspection, LockEr
         });
     }
     if text.is_empty() {
-        // Its creator has not written the holder yet.
-        return Ok(Inspection::Retry);
+        if flock_held {
+            // Its creator has not written the holder yet.
+            return Ok(Inspection::Retry);
+        }
+        // Nobody holds it: its creator stopped between creating and writing it.
+        return Ok(Inspection::Refused(LockError::Invalid {
+            lock: path.to_owned(),
+            detail: "the lock file is empty and no process holds it; the process that created \
+                     it stopped before writing its pid"
+                .into(),
+        }));
     }
     let info: LockInfo = match serde_json::from_str(&text) {
         Ok(info) => info,
