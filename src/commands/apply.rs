@@ -31,7 +31,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> CommandResult {
         })?;
     }
     let _lock = StateLock::acquire(&state_path).map_err(Failure::runtime)?;
-    let saved = state::load(&state_path).map_err(Failure::runtime)?;
+    // A corrupt or newer state file is an input problem, as for `plan` and `status` (exit 2).
+    let saved = state::load(&state_path).map_err(Failure::usage)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
