@@ -291,7 +291,9 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "slflow", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "slflow", &mut script);
+            commands::stdout::write_stdout_bytes(&script)?;
             Ok(Exit::Success)
         }
     }

@@ -18,13 +18,16 @@ pub fn run(
     let plan = load_plan(args)?;
     let state = saved_state(args)?;
     let labels = labels::label(&plan, state.as_ref());
-    match format {
-        OutputFormat::Text => print!("{}", output::text(&plan, &labels)),
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&output::json(&plan, &labels)).unwrap_or_default()
-        ),
-    }
+    let text = match format {
+        OutputFormat::Text => output::text(&plan, &labels),
+        OutputFormat::Json => {
+            let mut text =
+                serde_json::to_string_pretty(&output::json(&plan, &labels)).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    };
+    super::stdout::write_stdout(&text)?;
     let work = Summary::of(&labels).work_to_do();
     drop(labels);
     super::validate::exit_without_drop(plan);

@@ -43,7 +43,8 @@ pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: OutputFormat) -> C
             if fanouts > 0 {
                 line.push_str(&format!(", {fanouts} fan-out(s) that expand at run time"));
             }
-            println!("{line}");
+            line.push('\n');
+            super::stdout::write_stdout(&line)?;
         }
         OutputFormat::Json => {
             let doc = serde_json::json!({
@@ -53,7 +54,9 @@ pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: OutputFormat) -> C
                 "instances": instances,
                 "runtime_fanouts": fanouts,
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            super::stdout::write_stdout(&text)?;
         }
     }
     exit_without_drop(plan);
