@@ -5,7 +5,7 @@
 //! ```text
 //! { "format_version": 1,
 //!   "manifest": { "name", "path" },
-//!   "server": string | null,
+//!   "server": string | null,            (user name and password removed)
 //!   "nodes": [ { "id", "step", "kind", "node": "instance" | "fanout", "key"?: string,
 //!                "needs": [node id], "waits_for": [step id],
 //!                "action": { "action": "skip" | "attach" | "run" | "rerun" | "expands_after",
@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::state::redact_url;
 use crate::steps::common::{display_deferred, display_deferred_json, display_deferred_with};
 
 use super::labels::{Action, LabeledNode};
@@ -73,7 +74,7 @@ pub fn text(plan: &Plan, labels: &[LabeledNode<'_>]) -> String {
     let _ = writeln!(out, "Plan for `{}` ({})", plan.name(), plan.source().name);
     match plan.server_url() {
         Some(url) => {
-            let _ = writeln!(out, "Server: {url} (not contacted)");
+            let _ = writeln!(out, "Server: {} (not contacted)", redact_url(url));
         }
         None => {
             let _ = writeln!(
@@ -161,7 +162,7 @@ pub fn json(plan: &Plan, labels: &[LabeledNode<'_>]) -> Value {
     json!({
         "format_version": 1,
         "manifest": { "name": plan.name(), "path": &*plan.source().name },
-        "server": plan.server_url(),
+        "server": plan.server_url().map(redact_url),
         "nodes": nodes,
         "summary": {
             "skip": s.skip,

@@ -1,0 +1,78 @@
+//! `slflow plan` through the binary: what its header shows about the server, and its exit
+//! codes with and without `--detailed-exitcode`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PASSWORD: &str = "hunter2";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn slflow() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_slflow"));
+    command
+        .args(["--color", "never"])
+        .env_remove("SLFLOW_SERVER");
+    command
+}
+
+/// Copies examples/sat.toml into a temp dir, with `extra` appended, and returns its path.
+fn sat_copy(dir: &Path, extra: &str) -> PathBuf {
+    let mut text = std::fs::read_to_string(repo().join("examples/sat.toml")).expect("read sat");
+    text.push_str(extra);
+    let path = dir.join("sat.toml");
+    std::fs::write(&path, text).expect("write manifest");
+    path
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn plan(manifest: &Path, args: &[&str], server_env: Option<&str>) -> Output {
+    let mut command = slflow();
+    command.arg("plan").arg(manifest).args(args);
+    if let Some(server) = server_env {
+        command.env("SLFLOW_SERVER", server);
+    }
+    command.output().expect("slflow runs")
+}
+
+#[test]
+fn plan_redacts_password_from_env_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = sat_copy(dir.path(), "");
+    let server = format!("http://a:{PASSWORD}@127.0.0.1:1");
+
+    let text = plan(&manifest, &[], Some(&server));
+    assert_eq!(text.status.code(), Some(0));
+    assert!(!stdout(&text).contains(PASSWORD), "{}", stdout(&text));
+    assert!(stdout(&text).contains("Server: http://127.0.0.1:1 (not contacted)"));
+
+    let json = plan(&manifest, &["--format", "json"], Some(&server));
+    assert_eq!(json.status.code(), Some(0));
+    assert!(!stdout(&json).contains(PASSWORD), "{}", stdout(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("plan JSON");
+    assert_eq!(doc["server"], "http://127.0.0.1:1");
+}
+
+#[test]
+fn plan_redacts_password_from_manifest_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = sat_copy(
+        dir.path(),
+        &format!("\n[server]\nurl = \"https://labtech:{PASSWORD}@127.0.0.1:8243\"\n"),
+    );
+
+    let text = plan(&manifest, &[], None);
+    assert_eq!(text.status.code(), Some(0), "{text:?}");
+    assert!(!stdout(&text).contains(PASSWORD), "{}", stdout(&text));
+    assert!(stdout(&text).contains("Server: https://127.0.0.1:8243 (not contacted)"));
+
+    let json = plan(&manifest, &["--format", "json"], None);
+    assert!(!stdout(&json).contains(PASSWORD), "{}", stdout(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("plan JSON");
+    assert_eq!(doc["server"], "https://127.0.0.1:8243");
+}
