@@ -74,3 +74,44 @@ accuracy = { ge = "{{ steps.first.metrics.accuracy }}" }
         .expect("slflow runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
+
+#[test]
+fn misspelt_var_name_exits_2_with_hint() {
+    let output = validate_sat(&["--var", "min_concordnce=0.99"]);
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`min_concordnce`"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean `min_concordance`?"),
+        "{stderr}"
+    );
+    for defined in ["`subreads`", "`reference`", "`min_concordance`"] {
+        assert!(stderr.contains(defined), "{defined} not listed: {stderr}");
+    }
+}
+
+#[test]
+fn unknown_var_name_lists_defined_vars() {
+    let output = validate_sat(&["--var", "zzz=1"]);
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("did you mean"), "{stderr}");
+    assert!(stderr.contains("`min_concordance`"), "{stderr}");
+}
+
+#[test]
+fn vars_file_extra_key_only_warns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vars = dir.path().join("site.toml");
+    std::fs::write(
+        &vars,
+        "min_concordance = 0.85\nother_manifest_var = \"x\"\n",
+    )
+    .expect("write vars file");
+    let output = validate_sat(&["--vars-file", vars.to_str().expect("UTF-8 temp path")]);
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("WARN"), "{stderr}");
+    assert!(stderr.contains("`other_manifest_var`"), "{stderr}");
+    assert!(!stderr.contains("`min_concordance`"), "{stderr}");
+}
