@@ -131,7 +131,7 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
-        /// Exit 0 when there is nothing to do and 2 when there is work to do
+        /// Exit 0 when there is nothing to do, 2 when there is work to do and 1 on any error, manifest errors included (as Terraform does)
         #[arg(long)]
         detailed_exitcode: bool,
     },

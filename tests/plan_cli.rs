@@ -76,3 +76,31 @@ fn plan_redacts_password_from_manifest_server() {
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("plan JSON");
     assert_eq!(doc["server"], "https://127.0.0.1:8243");
 }
+
+#[test]
+fn detailed_exitcode_separates_errors_from_work() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = sat_copy(dir.path(), "");
+    let broken = repo().join("tests/fixtures/err/cycle.toml");
+
+    let work = plan(&manifest, &["--detailed-exitcode"], None);
+    assert_eq!(work.status.code(), Some(2), "work to do");
+
+    let error = plan(&broken, &["--detailed-exitcode"], None);
+    assert_eq!(error.status.code(), Some(1), "manifest error with the flag");
+    assert!(
+        String::from_utf8_lossy(&error.stderr).contains("cycle"),
+        "{}",
+        String::from_utf8_lossy(&error.stderr)
+    );
+
+    let bad_var = plan(&manifest, &["--detailed-exitcode", "--var", "nope=1"], None);
+    assert_eq!(bad_var.status.code(), Some(1), "bad --var with the flag");
+
+    let plain_error = plan(&broken, &[], None);
+    assert_eq!(
+        plain_error.status.code(),
+        Some(2),
+        "manifest error without the flag"
+    );
+}

@@ -8,8 +8,26 @@ use crate::state::{self, RunState, StepStatus};
 
 use super::validate::load_plan;
 
-/// Runs `plan`; with `--detailed-exitcode`, exits 2 when there is work to do.
+/// Runs `plan`. With `--detailed-exitcode` it follows Terraform's convention: 0 when there is
+/// nothing to do, 2 when there is work to do, and 1 for any error, a manifest error included,
+/// so that 2 always means work to do.
 pub fn run(
+    global: &GlobalArgs,
+    args: &ManifestArgs,
+    format: OutputFormat,
+    detailed_exitcode: bool,
+) -> CommandResult {
+    let result = show(global, args, format, detailed_exitcode);
+    match result {
+        Err(mut failure) if detailed_exitcode => {
+            failure.exit = Exit::Internal;
+            Err(failure)
+        }
+        other => other,
+    }
+}
+
+fn show(
     _global: &GlobalArgs,
     args: &ManifestArgs,
     format: OutputFormat,
