@@ -104,3 +104,65 @@ fn detailed_exitcode_separates_errors_from_work() {
         "manifest error without the flag"
     );
 }
+
+#[test]
+fn plan_header_names_server_of_last_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = sat_copy(dir.path(), "");
+
+    let before = plan(&manifest, &[], None);
+    assert!(
+        stdout(&before).contains("Server: not set (set [server].url or SLFLOW_SERVER)"),
+        "{}",
+        stdout(&before)
+    );
+
+    let mut state = slflow::state::RunState::new(
+        slflow::state::ManifestRef {
+            name: "sat-lambda".to_string(),
+            path: manifest.clone(),
+        },
+        Some("http://labtech:secret@127.0.0.1:9091"),
+        chrono::Utc::now(),
+    );
+    let state_path = slflow::state::default_path(&manifest);
+    std::fs::create_dir_all(state_path.parent().expect("state dir")).expect("create state dir");
+    slflow::state::save(&mut state, &state_path).expect("save state");
+
+    let after = plan(&manifest, &[], None);
+    assert_eq!(after.status.code(), Some(0), "{after:?}");
+    assert!(
+        stdout(&after).contains(
+            "Server: not set; comparing against the server of the last run (http://127.0.0.1:9091)"
+        ),
+        "{}",
+        stdout(&after)
+    );
+    assert!(!stdout(&after).contains("secret"), "{}", stdout(&after));
+}
+
+#[test]
+fn plan_preview_shows_absolute_import_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = sat_copy(dir.path(), "");
+    let absolute = std::path::absolute(dir.path().join("data/lambdaNEB/referenceset.xml"))
+        .expect("absolute path");
+    let absolute = absolute.display().to_string();
+
+    let text = plan(&manifest, &[], None);
+    assert!(
+        stdout(&text).contains(&format!("\"path\": \"{absolute}\"")),
+        "{}",
+        stdout(&text)
+    );
+
+    let json = plan(&manifest, &["--format", "json"], None);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("plan JSON");
+    let reference = doc["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|node| node["id"] == "reference")
+        .expect("reference node");
+    assert_eq!(reference["requests"][1]["body"]["path"], absolute.as_str());
+}

@@ -37,7 +37,7 @@ fn show(
     let state = saved_state(args)?;
     let labels = labels::label(&plan, state.as_ref());
     let text = match format {
-        OutputFormat::Text => output::text(&plan, &labels),
+        OutputFormat::Text => output::text(&plan, &labels, state.server_url().as_deref()),
         OutputFormat::Json => {
             let mut text =
                 serde_json::to_string_pretty(&output::json(&plan, &labels)).unwrap_or_default();
