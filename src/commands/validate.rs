@@ -41,7 +41,7 @@ pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: OutputFormat) -> C
                 plan.name(),
                 count(steps, "step", "steps")
             );
-            // A fan-out step stands for several instances, so the instance count is worth a
+            // A fan-out step expands into several instances, so the instance count is worth a
             // mention only when the manifest fans out. A fan-out that reads step outputs has
             // no instances yet.
             if fanouts > 0 {
