@@ -132,7 +132,7 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
-        /// Exit 0 when there is nothing to do and 2 when there is work to do
+        /// Exit 0 when there is nothing to do, 2 when there is work to do and 1 on any error, manifest errors included (as Terraform does)
         #[arg(long)]
         detailed_exitcode: bool,
     },
@@ -292,7 +292,9 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "slflow", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "slflow", &mut script);
+            commands::stdout::write_stdout_bytes(&script)?;
             Ok(Exit::Success)
         }
     }

@@ -8,7 +8,8 @@ use std::fmt;
 pub enum Exit {
     /// Everything succeeded (for `plan --detailed-exitcode`: nothing to do).
     Success,
-    /// A bug in slflow: an invariant broke or an unexpected condition was hit.
+    /// A bug in slflow: an invariant broke or an unexpected condition was hit (for
+    /// `plan --detailed-exitcode`: any error).
     Internal,
     /// A usage or manifest error (for `plan --detailed-exitcode`: work to do).
     Usage,

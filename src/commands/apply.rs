@@ -111,17 +111,16 @@ fn reporters(global: &GlobalArgs, simulated: bool) -> Vec<Box<dyn Reporter>> {
 
 /// Prints the summary table on stdout and, for a failed acceptance check, what failed.
 fn print_result(state: &RunState, exit: Exit, simulated: bool, color: bool) {
-    use std::io::Write;
-
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     if simulated {
-        let _ = writeln!(
-            out,
-            "[sim] results from the embedded simulator, not a real server"
-        );
+        out.push_str("[sim] results from the embedded simulator, not a real server\n");
     }
-    // A closed stdout (e.g. `| head`) must not turn a finished run into an error.
-    let _ = write!(out, "{}", summary_table(state, color));
+    out.push_str(&summary_table(state, color));
+    // The run has finished and its state is saved, so a failed write to stdout must not change
+    // the exit code; the helper already ignores a closed pipe (e.g. `| head`).
+    if let Err(failure) = super::stdout::write_stdout(&out) {
+        tracing::warn!("{}", failure.report);
+    }
     // Errors go to stderr even with --quiet: the table alone does not say why a step failed.
     for (id, record) in &state.steps {
         if let state::StepStatus::Failed { error, .. } = &record.status {

@@ -13,7 +13,7 @@ pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: GraphFormat) -> Co
         GraphFormat::Dot => graph_output::dot(&plan),
         GraphFormat::Mermaid => graph_output::mermaid(&plan),
     };
-    print!("{text}");
+    super::stdout::write_stdout(&text)?;
     super::validate::exit_without_drop(plan);
     Ok(Exit::Success)
 }

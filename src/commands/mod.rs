@@ -7,4 +7,5 @@ pub mod report;
 pub mod schema;
 pub mod sim;
 pub mod status;
+pub mod stdout;
 pub mod validate;

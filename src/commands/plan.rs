@@ -8,8 +8,26 @@ use crate::state::{self, RunState, StepStatus};
 
 use super::validate::load_plan;
 
-/// Runs `plan`; with `--detailed-exitcode`, exits 2 when there is work to do.
+/// Runs `plan`. With `--detailed-exitcode` it follows Terraform's convention: 0 when there is
+/// nothing to do, 2 when there is work to do, and 1 for any error, a manifest error included,
+/// so that 2 always means work to do.
 pub fn run(
+    global: &GlobalArgs,
+    args: &ManifestArgs,
+    format: OutputFormat,
+    detailed_exitcode: bool,
+) -> CommandResult {
+    let result = show(global, args, format, detailed_exitcode);
+    match result {
+        Err(mut failure) if detailed_exitcode => {
+            failure.exit = Exit::Internal;
+            Err(failure)
+        }
+        other => other,
+    }
+}
+
+fn show(
     _global: &GlobalArgs,
     args: &ManifestArgs,
     format: OutputFormat,
@@ -18,13 +36,16 @@ pub fn run(
     let plan = load_plan(args)?;
     let state = saved_state(args)?;
     let labels = labels::label(&plan, state.as_ref());
-    match format {
-        OutputFormat::Text => print!("{}", output::text(&plan, &labels)),
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&output::json(&plan, &labels)).unwrap_or_default()
-        ),
-    }
+    let text = match format {
+        OutputFormat::Text => output::text(&plan, &labels, state.server_url().as_deref()),
+        OutputFormat::Json => {
+            let mut text =
+                serde_json::to_string_pretty(&output::json(&plan, &labels)).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    };
+    super::stdout::write_stdout(&text)?;
     let work = Summary::of(&labels).work_to_do();
     drop(labels);
     super::validate::exit_without_drop(plan);

@@ -4,7 +4,8 @@ use crate::cli::{ColorChoice, GlobalArgs, ReportArgs};
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::report::{self, ReportFiles};
 
-use super::status::{load_saved, print_stdout};
+use super::status::load_saved;
+use super::stdout::write_stdout;
 
 /// Writes each requested report file and names it on stderr. With no file requested, prints
 /// the summary table on stdout instead.
@@ -17,7 +18,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> CommandResult {
         csv: args.csv,
     };
     if files.is_empty() {
-        print_stdout(&report::summary_table(
+        write_stdout(&report::summary_table(
             &saved,
             global.color == ColorChoice::Always,
         ))?;

@@ -1,13 +1,14 @@
 //! `slflow status`: print the saved state of the last run.
 
 use std::fmt::Write as _;
-use std::io::{self, Write as _};
 use std::path::PathBuf;
 
 use crate::cli::{ColorChoice, GlobalArgs, ManifestArgs, OutputFormat};
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::report;
 use crate::state::{self, RunState, StepRecord};
+
+use super::stdout::write_stdout;
 
 /// Prints the summary table and, per step, job ids, timings, errors and checks; with
 /// `--format json`, prints the state file's JSON instead.
@@ -26,7 +27,7 @@ pub fn run(global: &GlobalArgs, manifest: &ManifestArgs, format: OutputFormat) -
         }
         OutputFormat::Text => status_text(&saved, &path, global.color == ColorChoice::Always),
     };
-    print_stdout(&text)?;
+    write_stdout(&text)?;
     Ok(Exit::Success)
 }
 
@@ -48,20 +49,6 @@ pub(crate) fn load_saved(manifest: &ManifestArgs) -> Result<(PathBuf, RunState),
             manifest.manifest.display()
         ))),
         Err(err) => Err(Failure::usage(err)),
-    }
-}
-
-/// Writes to stdout; a closed pipe (as with `| head`) ends the output quietly.
-pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => Err(Failure::internal(
-            miette::miette!("failed to write to stdout: {err}"),
-        )),
-        _ => Ok(()),
     }
 }
 

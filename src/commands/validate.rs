@@ -36,14 +36,32 @@ pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: OutputFormat) -> C
     match format {
         OutputFormat::Text => {
             let mut line = format!(
-                "{}: manifest `{}` is valid: {steps} step(s), {instances} instance(s)",
+                "{}: manifest `{}` is valid: {}",
                 display(&args.manifest),
-                plan.name()
+                plan.name(),
+                count(steps, "step", "steps")
             );
+            // A fan-out step expands into several instances, so the instance count is worth a
+            // mention only when the manifest fans out. A fan-out that reads step outputs has
+            // no instances yet.
             if fanouts > 0 {
-                line.push_str(&format!(", {fanouts} fan-out(s) that expand at run time"));
+                line.push_str(&format!(
+                    ", {} known before the run and {} at run time",
+                    count(instances, "step instance", "step instances"),
+                    count(fanouts, "fan-out that expands", "fan-outs that expand")
+                ));
+            } else if instances != steps {
+                line.push_str(&format!(
+                    ", {}",
+                    count(
+                        instances,
+                        "step instance after fan-out",
+                        "step instances after fan-out"
+                    )
+                ));
             }
-            println!("{line}");
+            line.push('\n');
+            super::stdout::write_stdout(&line)?;
         }
         OutputFormat::Json => {
             let doc = serde_json::json!({
@@ -53,7 +71,9 @@ pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: OutputFormat) -> C
                 "instances": instances,
                 "runtime_fanouts": fanouts,
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            super::stdout::write_stdout(&text)?;
         }
     }
     exit_without_drop(plan);
@@ -64,6 +84,15 @@ pub fn run(_global: &GlobalArgs, args: &ManifestArgs, format: OutputFormat) -> C
 /// hundreds of thousands of small allocations takes about a tenth of the run time.
 pub fn exit_without_drop(plan: crate::plan::Plan) {
     std::mem::forget(plan);
+}
+
+/// Formats `n` with the singular or plural noun, e.g. `1 step` or `4 steps`.
+fn count(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("{n} {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
 }
 
 fn display(path: &Path) -> String {

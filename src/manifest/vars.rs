@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::error::{ManifestError, SourceFile};
+use super::error::{ManifestError, SourceFile, did_you_mean};
 use super::raw::{self, RawKind};
 
 /// Overrides from the command line.
@@ -15,10 +15,15 @@ pub struct VarOverrides {
 }
 
 /// Applies the overrides to the `[vars]` defaults.
+///
+/// A `--var` must name a variable of `[vars]`, so a misspelt name fails instead of being
+/// ignored. A vars file may carry variables for other manifests too, so its extra keys only
+/// get a warning; they are still set, and templates can read them.
 pub fn merge(
     mut vars: Map<String, Value>,
     overrides: &VarOverrides,
 ) -> Result<Map<String, Value>, ManifestError> {
+    let defined: Vec<String> = vars.keys().cloned().collect();
     if let Some(file) = &overrides.file {
         let root = raw::parse(file)?;
         let RawKind::Table(table) = &root.kind else {
@@ -37,6 +42,13 @@ pub fn merge(
                 )
                 .with_help(help)
             })?;
+            if !defined.contains(&entry.key) {
+                tracing::warn!(
+                    "the vars file {} sets `{}`, which [vars] of the manifest does not define",
+                    file.name,
+                    entry.key
+                );
+            }
             vars.insert(entry.key.clone(), entry.value.to_json());
         }
     }
@@ -54,10 +66,30 @@ pub fn merge(
             ))
             .with_help(help)
         })?;
+        if !defined.iter().any(|d| d == name) {
+            return Err(ManifestError::new(format!(
+                "invalid --var `{arg}`: the manifest defines no variable `{name}`"
+            ))
+            .with_help(undefined_var_help(name, &defined)));
+        }
         let value = typed_value(text, vars.get(name));
         vars.insert(name.to_string(), value);
     }
     Ok(vars)
+}
+
+/// Builds the hint for a `--var` name that `[vars]` lacks: the likely intended name, if any,
+/// and the names it defines.
+fn undefined_var_help(name: &str, defined: &[String]) -> String {
+    if defined.is_empty() {
+        return "the manifest has no [vars] table; add the variable there with its default value first".to_string();
+    }
+    let listed: Vec<String> = defined.iter().map(|d| format!("`{d}`")).collect();
+    let names = listed.join(", ");
+    match did_you_mean(name, defined.iter().map(String::as_str)) {
+        Some(best) => format!("did you mean `{best}`? The variables in [vars] are: {names}"),
+        None => format!("the variables in [vars] are: {names}; add `{name}` to [vars] to set it"),
+    }
 }
 
 /// Types a `--var` value: like the `[vars]` default when there is one (a string default keeps

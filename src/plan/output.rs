@@ -5,7 +5,7 @@
 //! ```text
 //! { "format_version": 1,
 //!   "manifest": { "name", "path" },
-//!   "server": string | null,
+//!   "server": string | null,            (user name and password removed)
 //!   "nodes": [ { "id", "step", "kind", "node": "instance" | "fanout", "key"?: string,
 //!                "needs": [node id], "waits_for": [step id],
 //!                "action": { "action": "skip" | "attach" | "run" | "rerun" | "expands_after",
@@ -22,7 +22,11 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::steps::common::{display_deferred, display_deferred_json, display_deferred_with};
+use crate::state::redact_url;
+use crate::steps::StepOptions;
+use crate::steps::common::{
+    display_deferred, display_deferred_json, display_deferred_with, is_deferred, resolve_local_path,
+};
 
 use super::labels::{Action, LabeledNode};
 use super::{Plan, PlanNode};
@@ -59,29 +63,48 @@ impl Summary {
     }
 }
 
-fn requests(label: &LabeledNode<'_>) -> Vec<crate::steps::RequestPreview> {
-    match (&label.options, label.node) {
-        (Some(options), _) => options.preview(),
-        (None, PlanNode::Instance(instance)) => instance.display_options().preview(),
-        (None, PlanNode::Fanout(_)) => Vec::new(),
+fn requests(plan: &Plan, label: &LabeledNode<'_>) -> Vec<crate::steps::RequestPreview> {
+    let options = match (&label.options, label.node) {
+        (Some(options), _) => options,
+        (None, PlanNode::Instance(instance)) => instance.display_options(),
+        (None, PlanNode::Fanout(_)) => return Vec::new(),
+    };
+    match options {
+        StepOptions::ImportDataset(import) if !is_deferred(&import.path) => {
+            // `apply` sends the path resolved against the manifest's directory, so the
+            // preview shows that path, not the one written in the manifest.
+            let mut resolved = import.clone();
+            resolved.path = resolve_local_path(plan.base_dir(), &import.path)
+                .display()
+                .to_string();
+            resolved.preview()
+        }
+        other => other.preview(),
     }
 }
 
-/// Renders the plan as text.
-pub fn text(plan: &Plan, labels: &[LabeledNode<'_>]) -> String {
+/// Writes the `Server:` header line: where the server that fingerprints use comes from.
+fn server_line(out: &mut String, plan: &Plan, last_run_server: Option<&str>) {
+    let _ = match (plan.server_url(), last_run_server) {
+        (Some(url), _) => writeln!(out, "Server: {} (not contacted)", redact_url(url)),
+        (None, Some(last)) => writeln!(
+            out,
+            "Server: not set; comparing against the server of the last run ({})",
+            redact_url(last)
+        ),
+        (None, None) => writeln!(
+            out,
+            "Server: not set (set [server].url or SLFLOW_SERVER); fingerprints are computed without one"
+        ),
+    };
+}
+
+/// Renders the plan as text. `last_run_server` is the server URL saved by the last run, which
+/// labels compare fingerprints against when the plan sets no server.
+pub fn text(plan: &Plan, labels: &[LabeledNode<'_>], last_run_server: Option<&str>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Plan for `{}` ({})", plan.name(), plan.source().name);
-    match plan.server_url() {
-        Some(url) => {
-            let _ = writeln!(out, "Server: {url} (not contacted)");
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "Server: unknown (set [server].url or SLFLOW_SERVER); fingerprints assume none"
-            );
-        }
-    }
+    server_line(&mut out, plan, last_run_server);
     for label in labels {
         out.push('\n');
         let node = label.node;
@@ -97,7 +120,7 @@ pub fn text(plan: &Plan, labels: &[LabeledNode<'_>]) -> String {
                 .collect();
             let _ = writeln!(out, "  values known after {}", names.join(", "));
         }
-        for request in requests(label) {
+        for request in requests(plan, label) {
             let path = display_deferred(&request.path);
             let _ = write!(out, "  {:<4} {path}", request.method);
             if let Some(note) = &request.note {
@@ -129,7 +152,7 @@ pub fn json(plan: &Plan, labels: &[LabeledNode<'_>]) -> Value {
         .iter()
         .map(|label| {
             let node = label.node;
-            let requests: Vec<Value> = requests(label)
+            let requests: Vec<Value> = requests(plan, label)
                 .into_iter()
                 .map(|r| display_deferred_json(&serde_json::to_value(&r).unwrap_or_default()))
                 .collect();
@@ -161,7 +184,7 @@ pub fn json(plan: &Plan, labels: &[LabeledNode<'_>]) -> Value {
     json!({
         "format_version": 1,
         "manifest": { "name": plan.name(), "path": &*plan.source().name },
-        "server": plan.server_url(),
+        "server": plan.server_url().map(redact_url),
         "nodes": nodes,
         "summary": {
             "skip": s.skip,

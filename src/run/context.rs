@@ -104,13 +104,7 @@ impl StepContext {
     /// Resolves a local path from the manifest against the manifest's directory, as an absolute
     /// path (the server needs absolute paths).
     pub fn local_path(&self, path: &str) -> PathBuf {
-        let path = PathBuf::from(path);
-        let joined = if path.is_absolute() {
-            path
-        } else {
-            self.base_dir.join(path)
-        };
-        std::path::absolute(&joined).unwrap_or(joined)
+        crate::steps::common::resolve_local_path(&self.base_dir, path)
     }
 
     /// Creates a server job exactly once, or finds the one an earlier run created.

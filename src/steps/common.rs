@@ -226,6 +226,18 @@ pub fn deferred_placeholder(step: &str) -> String {
     format!("{DEFERRED_MARK}{step}{DEFERRED_MARK}")
 }
 
+/// Resolves a local path from the manifest against the manifest's directory, as an absolute
+/// path (the server needs absolute paths).
+pub fn resolve_local_path(base_dir: &std::path::Path, path: &str) -> std::path::PathBuf {
+    let path = std::path::PathBuf::from(path);
+    let joined = if path.is_absolute() {
+        path
+    } else {
+        base_dir.join(path)
+    };
+    std::path::absolute(&joined).unwrap_or(joined)
+}
+
 /// Returns whether `text` is (or contains) a plan-time placeholder.
 pub fn is_deferred(text: &str) -> bool {
     text.contains(DEFERRED_MARK)

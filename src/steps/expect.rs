@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::common::FieldError;
+use super::common::{FieldError, is_deferred};
 use crate::manifest::error::lookup_hint;
 
 /// A comparison operator.
@@ -111,7 +111,7 @@ pub fn parse(expect: &BTreeMap<String, serde_json::Value>) -> Result<Vec<Check>,
             checks.push(Check {
                 attr: attr.to_string(),
                 op,
-                value: scalar(value, &["expect", key])?,
+                value: operand_value(op, value, &["expect", key])?,
             });
             continue;
         }
@@ -123,7 +123,7 @@ pub fn parse(expect: &BTreeMap<String, serde_json::Value>) -> Result<Vec<Check>,
                 }
                 for (op_name, operand) in ops {
                     let op = parse_op(op_name, &["expect", key, op_name])?;
-                    let value = scalar(operand, &["expect", key, op_name])?;
+                    let value = operand_value(op, operand, &["expect", key, op_name])?;
                     checks.push(Check {
                         attr: key.clone(),
                         op,
@@ -147,6 +147,43 @@ fn parse_op(name: &str, path: &[&str]) -> Result<CompareOp, FieldError> {
             .help(lookup_hint(name, "operators", OPERATORS.iter().copied()))
             .at_key()
     })
+}
+
+/// Checks an operand against its operator: `lt`, `le`, `gt` and `ge` need a finite number, or
+/// text that parses as one (a quoted `{{ vars.x }}` renders as text, and the runner compares it
+/// as a number). A placeholder for a value known after another step passes, because it is
+/// checked again once rendered.
+fn operand_value(
+    op: CompareOp,
+    value: &serde_json::Value,
+    path: &[&str],
+) -> Result<serde_json::Value, FieldError> {
+    let value = scalar(value, path)?;
+    if matches!(op, CompareOp::Eq | CompareOp::Ne) {
+        return Ok(value);
+    }
+    let numeric = match &value {
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
+        serde_json::Value::String(text) if is_deferred(text) => true,
+        serde_json::Value::String(text) => text.trim().parse::<f64>().is_ok_and(f64::is_finite),
+        _ => false,
+    };
+    if numeric {
+        return Ok(value);
+    }
+    let found = match &value {
+        serde_json::Value::String(text) => format!("the string {text:?}"),
+        serde_json::Value::Bool(flag) => format!("the boolean `{flag}`"),
+        other => format!("`{other}`"),
+    };
+    Err(FieldError::new(
+        path,
+        format!("`{}` needs a finite number, found {found}", op.name()),
+    )
+    .help(format!(
+        "write a number such as `{} = 0.8`; when the value comes from a variable, set it to a number, e.g. `--var NAME=0.8`",
+        op.name()
+    )))
 }
 
 fn scalar(value: &serde_json::Value, path: &[&str]) -> Result<serde_json::Value, FieldError> {
