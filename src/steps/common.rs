@@ -72,19 +72,7 @@ impl FieldError {
     }
 }
 
-/// The dataset types of SMRT Link: (MetaType, short name used in URLs).
-pub const DATASET_TYPES: &[(&str, &str)] = &[
-    ("PacBio.DataSet.SubreadSet", "subreads"),
-    ("PacBio.DataSet.HdfSubreadSet", "hdfsubreads"),
-    ("PacBio.DataSet.AlignmentSet", "alignments"),
-    ("PacBio.DataSet.BarcodeSet", "barcodes"),
-    ("PacBio.DataSet.ConsensusReadSet", "ccsreads"),
-    ("PacBio.DataSet.ConsensusAlignmentSet", "ccsalignments"),
-    ("PacBio.DataSet.ContigSet", "contigs"),
-    ("PacBio.DataSet.ReferenceSet", "references"),
-    ("PacBio.DataSet.GmapReferenceSet", "gmapreferences"),
-    ("PacBio.DataSet.TranscriptSet", "transcripts"),
-];
+pub use crate::dataset_xml::DATASET_TYPES;
 
 /// Resolves a dataset type given as a short name, a MetaType or the last part of a MetaType
 /// (`SubreadSet`), returning (MetaType, short name).
