@@ -68,7 +68,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// A usage or manifest error (exit 2).
+    /// Creates a usage or manifest error (exit 2).
     pub fn usage(report: impl Into<miette::Report>) -> Self {
         Failure {
             exit: Exit::Usage,
@@ -76,7 +76,7 @@ impl Failure {
         }
     }
 
-    /// A runtime failure talking to the server or running a step (exit 3).
+    /// Creates a runtime failure talking to the server or running a step (exit 3).
     pub fn runtime(report: impl Into<miette::Report>) -> Self {
         Failure {
             exit: Exit::StepFailed,
@@ -84,7 +84,7 @@ impl Failure {
         }
     }
 
-    /// An internal error (exit 1).
+    /// Creates an internal error (exit 1).
     pub fn internal(report: impl Into<miette::Report>) -> Self {
         Failure {
             exit: Exit::Internal,
@@ -107,7 +107,7 @@ impl fmt::Debug for Failure {
     }
 }
 
-/// What every command returns.
+/// Result type of every command.
 pub type CommandResult = Result<Exit, Failure>;
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ fn read_state(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&text).expect("state JSON")
 }
 
-/// Waits until the state file says `step` is running a server job; returns the job id.
+/// Waits until the state file shows `step` running a server job, and returns the job id.
 async fn wait_for_running_job(dir: &Path, step: &str) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

@@ -117,7 +117,7 @@ fn print_result(state: &RunState, exit: Exit, simulated: bool, color: bool) {
     }
     out.push_str(&summary_table(state, color));
     // The run has finished and its state is saved, so a failed write to stdout must not change
-    // the exit code; the helper already ignores a closed pipe (e.g. `| head`).
+    // the exit code. The helper already ignores a closed pipe (e.g. `| head`).
     if let Err(failure) = super::stdout::write_stdout(&out) {
         tracing::warn!("{}", failure.report);
     }

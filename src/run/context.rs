@@ -1,5 +1,5 @@
-//! What a running step gets: the client, the poller, its settings, and the exactly-once job
-//! submission protocol with the coordinator.
+//! Step context: the client, the poller and the settings a running step uses, and the
+//! exactly-once job submission protocol with the coordinator.
 //!
 //! A step that creates a server job calls [`StepContext::submit`]. Before the POST, the intent
 //! (the step's tag) is sent to the coordinator, which saves it. Only after the save is
@@ -107,7 +107,8 @@ impl StepContext {
         crate::steps::common::resolve_local_path(&self.base_dir, path)
     }
 
-    /// Creates a server job exactly once, or finds the one an earlier run created.
+    /// Creates a server job after its intent is saved, or re-attaches to the job an earlier run
+    /// created, found by its saved id or by its tag.
     pub async fn submit<B: Serialize + ?Sized>(
         &self,
         job_type: &str,

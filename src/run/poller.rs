@@ -39,7 +39,7 @@ pub trait JobFetcher: Send + Sync + 'static {
         id: u64,
     ) -> impl Future<Output = anyhow::Result<Self::Job>> + Send;
 
-    /// Fetches several jobs of one type in one request; jobs missing from the answer are then
+    /// Fetches several jobs of one type in one request. Jobs missing from the response are then
     /// fetched one by one.
     fn fetch_many(
         &self,

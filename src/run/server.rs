@@ -1,5 +1,5 @@
-//! Where a run sends its requests: a server given by URL (local or gateway auth), or the
-//! embedded simulator started by `--sim`.
+//! Connection setup for a run: a server given by URL (local or gateway auth), or the embedded
+//! simulator started by `--sim`.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ pub struct Connection {
     pub simulator: Option<SimHandle>,
 }
 
-/// Why no connection could be set up.
+/// Error that prevented setting up a connection.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The command line or environment is incomplete (exit 2).
@@ -111,7 +111,7 @@ pub async fn connect(
 }
 
 /// Fails fast, with one clear message, when the server cannot be reached, rejects the login,
-/// or does not answer `/status` like SMRT Link.
+/// or does not return SMRT Link's status record from `/status`.
 async fn check_reachable(client: &Client, url: &str) -> Result<(), ConnectError> {
     match client.status().await {
         Ok(_) => Ok(()),

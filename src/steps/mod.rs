@@ -268,57 +268,12 @@ impl StepOptions {
         each_kind!(self, o => o.preview())
     }
 
-    /// Returns the canonical JSON of the options: object keys sorted, no whitespace.
-    pub fn canonical_json(&self) -> String {
-        let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
-        canonical(&value)
-    }
-
     /// Returns the fingerprint that state and plan labels compare (see
     /// [`crate::state::fingerprint`]): the kind, the options and the server URL. Poll settings
     /// and timeouts are not options, so they do not change it.
     pub fn fingerprint(&self, server_url: &str) -> String {
         let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         crate::state::fingerprint(self.kind().name(), &value, server_url)
-    }
-}
-
-/// Serialises JSON with object keys sorted at every level.
-pub fn canonical(value: &serde_json::Value) -> String {
-    let mut out = String::new();
-    write_canonical(value, &mut out);
-    out
-}
-
-fn write_canonical(value: &serde_json::Value, out: &mut String) {
-    match value {
-        serde_json::Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&serde_json::Value::String(key.clone()).to_string());
-                out.push(':');
-                if let Some(v) = map.get(key) {
-                    write_canonical(v, out);
-                }
-            }
-            out.push('}');
-        }
-        serde_json::Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
     }
 }
 
